@@ -1,0 +1,50 @@
+# Backprop Lab. On a fresh machine with only python3:
+#   make book   # virtual environment, dependencies, the package, then the website in _build/html
+#   make test   # the whole test suite (unit tests, chapters, site, homework, grading)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+JB_FLAGS := -W -n --keep-going
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: book venv test exercises bench clean help
+
+help:
+	@echo "make book       set everything up and build the website into _build/html"
+	@echo "make test       run all tests"
+	@echo "make exercises  release the homework: solutions/ -> exercises/ (nbgrader)"
+	@echo "make bench      run the benchmarks in benchmarks/"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(DEVSTAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo
+	@echo "The website is in _build/html. Open it with:"
+	@echo "    xdg-open _build/html/index.html      (or open _build/html/index.html on macOS)"
+	@echo "or serve it: $(BIN)/python -m http.server -d _build/html 8000  then visit http://localhost:8000"
+
+exercises: $(STAMP)
+	$(BIN)/python -m backproplab.course release --all
+
+test: $(DEVSTAMP)
+	$(BIN)/python -m pytest
+
+bench: $(DEVSTAMP)
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf _build

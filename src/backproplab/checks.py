@@ -1,0 +1,106 @@
+"""Checks used by the homework tests: each failure says, in a sentence, what is wrong.
+
+Shared by all homework notebooks (``solutions/`` and the released ``exercises/``). A check
+raises ``AssertionError`` with a message meant for the student; it never only prints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+
+def _fail(message: str) -> None:
+    raise AssertionError(message)
+
+
+def check_number(value, what: str) -> float:
+    """Check that ``value`` is one finite real number and return it as a float."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        _fail(f"{what} should be a number, but it is {value!r}.")
+    if isinstance(value, sp.Basic):
+        if value.free_symbols:
+            _fail(f"{what} should be a number, but it still contains the symbol(s) "
+                  f"{sorted(map(str, value.free_symbols))}: substitute a value with .subs().")
+        value = complex(value)
+        if value.imag != 0:
+            _fail(f"{what} should be a real number, but it is {value}.")
+        value = value.real
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        _fail(f"{what} should be a number, but it is a {type(value).__name__}: {value!r}.")
+    if not np.isfinite(number):
+        _fail(f"{what} should be a finite number, but it is {number}.")
+    return number
+
+
+def check_close(actual, expected, what: str, *, rtol: float = 1e-6, atol: float = 1e-9,
+                hint: str = "") -> None:
+    """Check that ``actual`` equals ``expected`` (numbers or arrays) within tolerances.
+
+    The message names ``what`` was compared, the expected and the actual value, and adds
+    ``hint`` (a sentence on the likely mistake) when one is given.
+    """
+    expected = np.asarray(expected, dtype=float)
+    try:
+        got = np.asarray(actual, dtype=float)
+    except (TypeError, ValueError):
+        _fail(f"{what} should be numeric, but it is a {type(actual).__name__}: {actual!r}.")
+    if got.shape != expected.shape:
+        _fail(f"{what} should have shape {expected.shape}, but it has shape {got.shape}. "
+              + hint)
+    if not np.all(np.isfinite(got)):
+        _fail(f"{what} contains NaN or infinity: {got}. " + hint)
+    close = np.abs(got - expected) <= atol + rtol * np.abs(expected)
+    if not bool(np.all(close)):
+        if expected.ndim == 0:
+            detail = f"expected {float(expected):.10g}, got {float(got):.10g}"
+        else:
+            bad = np.argwhere(~close)[0]
+            index = tuple(int(i) for i in bad)
+            detail = (f"at index {index} expected {expected[index]:.10g}, "
+                      f"got {got[index]:.10g}")
+        _fail(f"{what} is wrong: {detail}. {hint}".strip())
+
+
+def check_expression(expr, allowed: set[sp.Symbol], what: str) -> sp.Expr:
+    """Check that ``expr`` is a SymPy expression using only the ``allowed`` symbols."""
+    if isinstance(expr, str):
+        _fail(f"{what} should be a SymPy expression built from symbols (like 2*w), "
+              f"not the string {expr!r}.")
+    if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+        expr = sp.Float(expr) if isinstance(expr, float) else sp.Integer(expr)
+    if not isinstance(expr, sp.Expr):
+        _fail(f"{what} should be a SymPy expression, but it is a {type(expr).__name__}.")
+    extra = expr.free_symbols - set(allowed)
+    if extra:
+        names = ", ".join(sorted(map(str, extra)))
+        allowed_names = ", ".join(sorted(map(str, allowed))) or "no symbols"
+        _fail(f"{what} uses {names}, but it should depend only on {allowed_names}. "
+              "Use the symbols defined at the top of the notebook.")
+    return expr
+
+
+def check_equivalent(expr, expected, allowed: set[sp.Symbol], what: str, *, hint: str = "",
+                     n_points: int = 8) -> None:
+    """Check that SymPy ``expr`` equals ``expected`` as a function, not as a string.
+
+    Two expressions are equivalent when SymPy simplifies their difference to zero; when
+    simplification is not conclusive they must agree at ``n_points`` random points.
+    """
+    expr = check_expression(expr, allowed, what)
+    difference = sp.simplify(sp.expand(expr - expected))
+    if difference == 0:
+        return
+    symbols = sorted(allowed, key=str)
+    rng = np.random.default_rng(20261123)
+    f = sp.lambdify(symbols, expr - expected, "numpy")
+    scale = sp.lambdify(symbols, expected, "numpy")
+    for _ in range(n_points):
+        point = rng.uniform(0.3, 2.0, size=len(symbols))
+        gap, ref = complex(f(*point)), complex(scale(*point))
+        if not abs(gap) <= 1e-9 * max(1.0, abs(ref)):
+            _fail(f"{what} is not equivalent to the correct expression (they differ, e.g. at "
+                  + ", ".join(f"{s} = {v:.3g}" for s, v in zip(symbols, point))
+                  + f"). {hint}".rstrip())

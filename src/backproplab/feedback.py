@@ -1,0 +1,35 @@
+"""What students see of the autograder: the feedback preprocessor (nbgrader), all chapters.
+
+nbgrader's autograde puts the hidden tests back into each submission before running it, so
+stock feedback would show their source, and a failing hidden assert's traceback would quote
+it. ``HideHiddenTests`` (configured in ``nbgrader_config.py``) removes both: a test cell keeps
+its visible part, its score, and the one-line message of its failure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nbconvert.preprocessors import Preprocessor
+
+HIDDEN_TESTS = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
+HIDDEN_NOTE = "# (hidden tests ran here; their results are in the score and message below)\n"
+
+
+def is_test_cell(cell) -> bool:
+    """An autograder test cell: graded, but not a cell the student answers in."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution")
+
+
+class HideHiddenTests(Preprocessor):
+    """Strip hidden-test source and test-cell tracebacks from autograded notebooks."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if not is_test_cell(cell):
+            return cell, resources
+        cell.source = HIDDEN_TESTS.sub(HIDDEN_NOTE, cell.source)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources
