@@ -96,10 +96,12 @@ def difference_errors(
 
 
 def symbolic_derivative(J_expr, w: sp.Symbol) -> sp.Expr:
-    """dJ/dw as a SymPy expression (SymPy's ``diff``), simplified."""
+    """dJ/dw as a SymPy expression: SymPy's ``diff``, in the form it returns."""
     if not isinstance(w, sp.Symbol):
         raise TypeError(f"w must be a SymPy symbol such as sp.Symbol('w'); got {w!r}.")
-    return sp.simplify(sp.diff(sp.sympify(J_expr), w))
+    if not isinstance(J_expr, sp.Basic):
+        raise TypeError(f"J_expr must be a SymPy expression such as w**2; got {J_expr!r}.")
+    return sp.diff(J_expr, w)
 
 
 def derivative_at(J_expr, w: sp.Symbol, at) -> sp.Expr:
@@ -116,8 +118,9 @@ def numeric_functions(J_expr, w: sp.Symbol) -> tuple[Scalar, Scalar]:
 def gradient_descent_1d(dJ: Scalar, w0: float, lr: float, n_steps: int) -> np.ndarray:
     """Run ``n_steps`` of ``w <- w - lr * dJ(w)`` (equation ``eq-gd-update``) from ``w0``.
 
-    Returns the ``n_steps + 1`` iterates ``w_0, ..., w_n``. If the iterates blow up (the
-    learning rate is too large) the run stops early and a ``ValueError`` says so.
+    Returns the ``n_steps + 1`` iterates ``w_0, ..., w_n``. If the iterates blow up (``|w|``
+    grows past a million times ``max(1, |w0|)``: the learning rate is too large) the run
+    stops and a ``ValueError`` says so.
     """
     lr = float(lr)
     if not math.isfinite(lr) or lr <= 0:
@@ -125,12 +128,14 @@ def gradient_descent_1d(dJ: Scalar, w0: float, lr: float, n_steps: int) -> np.nd
     if int(n_steps) != n_steps or n_steps < 0:
         raise ValueError(f"n_steps must be a whole number >= 0; got {n_steps!r}.")
     path = [float(w0)]
+    limit = 1e6 * max(1.0, abs(path[0]))
     for step in range(int(n_steps)):
         w = path[-1] - lr * float(dJ(path[-1]))
-        if not math.isfinite(w) or abs(w) > 1e100:
+        if not math.isfinite(w) or abs(w) > limit:
             raise ValueError(
-                f"gradient descent diverged at step {step + 1} with lr={lr}: w became {w}. "
-                "Each step overshot the minimum by more than the last; choose a smaller lr."
+                f"gradient descent diverged with lr={lr}: w went from {path[0]:g} to {w:.3g} "
+                f"in {step + 1} steps. Each step overshot the minimum by more than the last; "
+                "choose a smaller lr."
             )
         path.append(w)
     return np.array(path)
