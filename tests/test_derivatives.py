@@ -12,6 +12,7 @@ from backproplab.derivatives import (
     difference_errors,
     forward_difference,
     gradient_descent_1d,
+    loglog_slope,
     nudge,
     numeric_functions,
     symbolic_derivative,
@@ -132,3 +133,10 @@ def test_core_package_imports_without_matplotlib_or_ipywidgets():
         "import backproplab, backproplab.derivatives, backproplab.checks\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_loglog_slope_measures_the_order():
+    eps = np.logspace(-4, -1, 10)
+    assert math.isclose(loglog_slope(eps, 3 * eps ** 2, 1e-4, 1e-1), 2.0, rel_tol=1e-9)
+    with pytest.raises(ValueError, match="at least two"):
+        loglog_slope(eps, np.zeros_like(eps), 1e-4, 1e-1)

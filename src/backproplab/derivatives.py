@@ -95,6 +95,19 @@ def difference_errors(
     return np.abs(forward - exact).reshape(shape), np.abs(central - exact).reshape(shape)
 
 
+def loglog_slope(eps_values, errors, low: float, high: float) -> float:
+    """Slope of log(errors) against log(eps) (least squares) for ``low <= eps <= high``.
+
+    On log-log axes an error ``C * eps**p`` is a straight line of slope ``p``: the order of
+    a finite difference, measured.
+    """
+    eps_values, errors = np.asarray(eps_values, float), np.asarray(errors, float)
+    keep = (eps_values >= low) & (eps_values <= high) & (errors > 0)
+    if keep.sum() < 2:
+        raise ValueError(f"need at least two eps values with non-zero error in [{low}, {high}].")
+    return float(np.polyfit(np.log10(eps_values[keep]), np.log10(errors[keep]), 1)[0])
+
+
 def symbolic_derivative(J_expr, w: sp.Symbol) -> sp.Expr:
     """dJ/dw as a SymPy expression: SymPy's ``diff``, in the form it returns."""
     if not isinstance(w, sp.Symbol):

@@ -71,14 +71,14 @@ def draw_difference_errors(ax, eps_values, forward_error, central_error) -> None
 
 def nudge_figure(J: Scalar, dJ: Scalar, w: float, eps: float, name: str = "J") -> Figure:
     """The two-panel nudge picture (curve with secant and tangent, change against k·ε)."""
-    fig = Figure(figsize=(10, 4), layout="constrained")
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax_curve, ax_change = fig.subplots(1, 2)
     draw_nudge_curve(ax_curve, J, dJ, w, eps, name)
     draw_nudge_change(ax_change, J, dJ, w, eps, name)
     return fig
 
 
-def figure_png(fig: Figure, dpi: int = 80) -> bytes:
+def figure_png(fig: Figure, dpi: int = 90) -> bytes:
     """Render a figure to PNG bytes (for image widgets and static fallbacks)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
