@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 HIDDEN_TESTS = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 HIDDEN_NOTE = "# (hidden tests ran here; their results are in the score and message below)\n"
@@ -24,6 +25,10 @@ def is_test_cell(cell) -> bool:
 
 class HideHiddenTests(Preprocessor):
     """Strip hidden-test source and test-cell tracebacks from autograded notebooks."""
+
+    # nbconvert preprocessors are off unless enabled, and nbgrader registers
+    # GenerateFeedback.preprocessors without enabling them: this one is on by default.
+    enabled = Bool(True, help="Hide hidden tests in feedback.").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if not is_test_cell(cell):
