@@ -92,7 +92,7 @@ def main() -> None:
     size = nudge_figure(*functions["w²"], 3.0, 0.5).get_size_inches()
     empty_ms = []
     for _ in states:
-        empty = Figure(figsize=tuple(size), layout="constrained")
+        empty = Figure(figsize=tuple(size))  # the same fixed layout as nudge_figure
         empty.subplots(1, 2)
         empty_ms.append(timed(lambda: figure_png(empty)))
 

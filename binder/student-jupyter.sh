@@ -5,9 +5,13 @@
 #   lists, no "create assignment" toolbar): students never see instructor tools;
 # - MyST markdown chapters (.md) open as notebooks (jupytext), not as text.
 set -euo pipefail
+plugins=()
 for plugin in formgrader create-assignment course-list assignment-list; do
-  jupyter labextension disable --level=user "@jupyter/nbgrader:${plugin}"
+  plugins+=("@jupyter/nbgrader:${plugin}")
 done
+jupyter labextension disable --level=user "${plugins[@]}"
+# Locked, so that students cannot switch them back on in the extension manager.
+jupyter labextension lock --level=user "${plugins[@]}"
 # `jupyter server extension disable --user` refuses nbgrader's modules ("could not be
 # found"), so the user-level server config is written directly.
 python - <<'PY'

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIRECTORY = ROOT / "solutions"
+VENV_BIN = Path(sys.executable).parent
+SITE_BUILD_TIMEOUT = 900  # seconds for a cold `jupyter-book build`
 
 # A block starts and ends with a marker line; the kind is the word after BEGIN.
 SECRET_BLOCK = re.compile(
@@ -125,3 +131,45 @@ def _leaks_in():
 def _html_text():
     """The function ``html_text(page) -> str``."""
     return html_text
+
+
+# --------------------------------------------------------------------------------------
+# The website, built as CI and Binder would build it
+# --------------------------------------------------------------------------------------
+
+def copy_worktree(root: Path, destination: Path) -> None:
+    """Copy what a fresh clone would hold: tracked and untracked-but-not-ignored files,
+    as they are in the working tree (uncommitted edits included)."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"],
+                            cwd=root, capture_output=True, check=True).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = root / name
+        if source.is_file():  # tracked files deleted in the working tree are skipped
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def build_site(repo: Path, out: Path) -> subprocess.CompletedProcess:
+    """``jupyter-book build`` of ``repo`` into ``out`` with warnings as errors (as make book)."""
+    command = [str(VENV_BIN / "jupyter-book"), "build", str(repo), "--path-output", str(out),
+               "-W", "-n", "--keep-going"]
+    env = {**os.environ, "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])}
+    return subprocess.run(command, env=env, capture_output=True, text=True,
+                          timeout=SITE_BUILD_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def site_html(tmp_path_factory) -> Path:
+    """The website of a copy of the working tree, freshly built (cold) with ``-W``.
+
+    A copy, as a clone (Binder's, CI's) would have it: building the repository itself would
+    also read local, git-ignored debris, and would leave its cache behind.
+    """
+    base = tmp_path_factory.mktemp("site")
+    copy_worktree(ROOT, base / "repo")
+    result = build_site(base / "repo", base / "out")
+    assert result.returncode == 0, (f"jupyter-book build failed ({result.returncode}):\n"
+                                    f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return base / "out" / "_build" / "html"

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -45,7 +44,6 @@ TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
 SERVER_START_TIMEOUT = 60   # seconds for `jupyter lab` to answer
 HTTP_TIMEOUT = 30           # seconds for one request (the first /lab renders templates)
-SITE_BUILD_TIMEOUT = 900    # seconds for a cold `jupyter-book build`
 
 # nbgrader's four server extensions and the URL each one serves (its handlers.py).
 # Students keep only validate_assignment (the "Validate" button).
@@ -229,6 +227,12 @@ def test_lab_disables_nbgraders_instructor_plugins_but_not_validate(student_serv
             f"@jupyter/nbgrader:{plugin} is visible to students; disabled: {disabled}"
     assert "@jupyter/nbgrader:validate-assignment" not in disabled
     assert "@jupyter/nbgrader" not in disabled, "the whole nbgrader extension is disabled"
+    locked = config.get("lockedExtensions", [])
+    if isinstance(locked, dict):
+        locked = [name for name, on in locked.items() if on]
+    for plugin in NBGRADER_PLUGINS_HIDDEN:
+        assert f"@jupyter/nbgrader:{plugin}" in locked, \
+            f"students could re-enable @jupyter/nbgrader:{plugin}; locked: {locked}"
 
 
 def test_lab_opens_markdown_and_myst_as_jupytext_notebooks(student_server):
@@ -322,70 +326,6 @@ def test_the_package_imports_in_the_environment(tmp_path):
 # --------------------------------------------------------------------------------------
 # c. The website's launch buttons
 # --------------------------------------------------------------------------------------
-
-# What the website is built from (besides the installed package's own files in src/).
-SITE_SOURCES = ("_config.yml", "_toc.yml", "book", "exercises", "src")
-IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
-
-
-def newest_source_mtime(root: Path) -> float:
-    """The modification time of the newest file the website is built from."""
-    files = [root / name for name in SITE_SOURCES if (root / name).is_file()]
-    files += [path for name in SITE_SOURCES if (root / name).is_dir()
-              for path in (root / name).rglob("*")
-              if path.is_file() and not IGNORED_PARTS & set(path.parts)
-              and not any(part.endswith(".egg-info") for part in path.parts)]
-    return max(path.stat().st_mtime for path in files)
-
-
-def is_up_to_date(root: Path, html: Path, docnames: list[str]) -> bool:
-    """Whether ``html`` has a page for each docname, each newer than every source file."""
-    pages = [html / f"{re.sub(r'[.](md|ipynb)$', '', name)}.html" for name in docnames]
-    return (all(page.is_file() for page in pages)
-            and min(page.stat().st_mtime for page in pages) > newest_source_mtime(root))
-
-
-def copy_worktree(root: Path, destination: Path) -> None:
-    """Copy what a fresh clone would hold: tracked and untracked-but-not-ignored files,
-    as they are in the working tree (uncommitted edits included)."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"],
-                            cwd=root, capture_output=True, check=True).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = root / name
-        if source.is_file():  # tracked files deleted in the working tree are skipped
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-
-
-def build_site(root: Path, base: Path) -> Path:
-    """Build the website of a copy of ``root``'s working tree under ``base``; its html dir.
-
-    A copy as a clone (Binder's, CI's) would have it, see ``copy_worktree``: building the
-    repository itself would also read local, git-ignored debris that ``_config.yml`` does not
-    exclude (``.pytest_cache/README.md`` once did), which Sphinx takes for a page outside the
-    table of contents and ``-W`` turns into an error. The build leaves the repository alone.
-    """
-    copy_worktree(root, base / "repo")
-    command = [str(VENV_BIN / "jupyter-book"), "build", str(base / "repo"),
-               "--path-output", str(base / "out"), "-W", "-n", "--keep-going"]
-    env = {**os.environ, "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])}
-    result = subprocess.run(command, env=env, capture_output=True, text=True,
-                            timeout=SITE_BUILD_TIMEOUT)
-    assert result.returncode == 0, (f"jupyter-book build failed ({result.returncode}):\n"
-                                    f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return base / "out" / "_build" / "html"
-
-
-@pytest.fixture(scope="session")
-def site_html(tmp_path_factory) -> Path:
-    """The built website: ``_build/html`` if it is up to date, else a fresh build."""
-    html = ROOT / "_build" / "html"
-    if is_up_to_date(ROOT, html, [TOC["root"], *PAGES]):
-        return html
-    return build_site(ROOT, tmp_path_factory.mktemp("site"))
-
 
 def binder_links(page: str) -> tuple[list[str], list[str]]:
     """The hrefs of a page's links to the BinderHub of ``_config.yml``: those of the launch

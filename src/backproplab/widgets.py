@@ -55,9 +55,10 @@ class DerivativeExplorer(Demo):
         self.function = ipw.Dropdown(options=list(EXAMPLE_FUNCTIONS), value=function,
                                      description="J(w) =")
         self.w = ipw.FloatSlider(value=w, min=-3.0, max=3.0, step=0.1, description="w",
-                                 continuous_update=True)
+                                 continuous_update=False)
         self.eps = ipw.FloatLogSlider(value=eps, base=10, min=-3, max=0.2, step=0.05,
-                                      description="ε", readout_format=".3g")
+                                      description="ε", readout_format=".3g",
+                                      continuous_update=False)
         self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="800px"))
         self.readout = ipw.HTML()
         for control in (self.function, self.w, self.eps):

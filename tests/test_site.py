@@ -1,0 +1,56 @@
+"""The website: builds with warnings as errors, shows computed results, hides the solutions."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, build_site, copy_worktree  # noqa: E402 (tests/ is pytest's rootdir)
+
+pytestmark = pytest.mark.slow
+
+
+def test_no_solution_or_hidden_test_reaches_the_site(site_html, homework_secrets, leaks_in,
+                                                     html_text):
+    pages = sorted(site_html.rglob("*"))
+    assert any(p.suffix == ".html" for p in pages)
+    problems = []
+    for path in pages:
+        if not path.is_file() or path.suffix not in {".html", ".ipynb", ".md", ".txt", ".js",
+                                                     ".json", ".py"}:
+            continue
+        text = path.read_text(errors="ignore")
+        if path.suffix == ".html":
+            text += "\n" + html_text(text)
+        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS"):
+            if marker in text:
+                problems.append(f"{path.relative_to(site_html)}: {marker}")
+        problems += [f"{path.relative_to(site_html)}: {s}" for s in leaks_in(text, homework_secrets)]
+    assert not problems, "solutions reach the website:\n" + "\n".join(problems[:20])
+    assert not [p for p in pages if "solutions" in p.relative_to(site_html).parts], \
+        "files from solutions/ were copied into the site"
+
+
+def test_chapter_page_shows_computed_results(site_html):
+    page = (site_html / "book" / "01-derivatives.html").read_text()
+    assert len(re.findall(r'<img[^>]+src="[^"]*_images/[^"]+\.png"', page)) >= 3, \
+        "the chapter should show its computed figures (two plots and the widget's picture)"
+    # Values glued into the prose by cells, e.g. J(3.001) = 9.006001.
+    assert re.search(r"9\.006001", page) and re.search(r"4\.004001", page)
+    assert "Traceback" not in page
+
+
+def test_homework_page_is_shown_but_not_executed(site_html):
+    page = (site_html / "exercises" / "hw01" / "hw01-derivatives.html").read_text()
+    assert "raise NotImplementedError()" in re.sub(r"<[^>]+>", "", page)
+    assert not re.search(r"<div class=\"cell_output", page), \
+        "the homework notebook was executed for the website"
+
+
+def test_a_failing_cell_fails_the_build(tmp_path):
+    copy_worktree(ROOT, tmp_path / "repo")
+    chapter = tmp_path / "repo" / "book" / "01-derivatives.md"
+    chapter.write_text(chapter.read_text() + "\n```{code-cell} ipython3\n1 / 0\n```\n")
+    result = build_site(tmp_path / "repo", tmp_path / "out")
+    assert result.returncode != 0
+    assert "ZeroDivisionError" in result.stdout + result.stderr
