@@ -9,6 +9,7 @@ its visible part, its score, and the one-line message of its failure.
 from __future__ import annotations
 
 import re
+import textwrap
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
@@ -36,5 +37,6 @@ class HideHiddenTests(Preprocessor):
         cell.source = HIDDEN_TESTS.sub(HIDDEN_NOTE, cell.source)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+                message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+                output["traceback"] = [textwrap.fill(message, width=100)]
         return cell, resources
