@@ -214,25 +214,26 @@ def lab_page_config(server: Server) -> dict:
     return json.loads(match.group(1))
 
 
+def plugins_listed(config: dict, key: str) -> list[str]:
+    """The plugin names of a page-config entry (a list, or a dict of name -> true)."""
+    listed = config.get(key, [])
+    return [name for name, on in listed.items() if on] if isinstance(listed, dict) else listed
+
+
 def test_lab_disables_nbgraders_instructor_plugins_but_not_validate(student_server):
     config = lab_page_config(student_server)
     installed = {extension["name"] for extension in config.get("federated_extensions", [])}
     assert "@jupyter/nbgrader" in installed, \
         f"nbgrader's JupyterLab extension is not installed (no Validate button): {installed}"
-    disabled = config.get("disabledExtensions", [])
-    if isinstance(disabled, dict):
-        disabled = [name for name, off in disabled.items() if off]
+    disabled = plugins_listed(config, "disabledExtensions")
+    locked = plugins_listed(config, "lockedExtensions")
     for plugin in NBGRADER_PLUGINS_HIDDEN:
         assert f"@jupyter/nbgrader:{plugin}" in disabled, \
             f"@jupyter/nbgrader:{plugin} is visible to students; disabled: {disabled}"
-    assert "@jupyter/nbgrader:validate-assignment" not in disabled
-    assert "@jupyter/nbgrader" not in disabled, "the whole nbgrader extension is disabled"
-    locked = config.get("lockedExtensions", [])
-    if isinstance(locked, dict):
-        locked = [name for name, on in locked.items() if on]
-    for plugin in NBGRADER_PLUGINS_HIDDEN:
         assert f"@jupyter/nbgrader:{plugin}" in locked, \
             f"students could re-enable @jupyter/nbgrader:{plugin}; locked: {locked}"
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled
+    assert "@jupyter/nbgrader" not in disabled, "the whole nbgrader extension is disabled"
 
 
 def test_lab_opens_markdown_and_myst_as_jupytext_notebooks(student_server):
