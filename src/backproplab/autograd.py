@@ -1,0 +1,413 @@
+"""Scalar reverse-mode automatic differentiation: the chain rule on a computation graph.
+
+Chapter 2 of the book, ``book/02-chain-rule.md``. Equation labels in the docstrings
+(``eq-chain-rule`` and so on) are the labels of that chapter.
+
+A ``Value`` is one node of a computation graph: a number (``data``), the derivative of the
+final result with respect to it (``grad``, filled in by ``backward``), the nodes it was
+computed from (its ``children``) and, for each child, the *local derivative* of this node
+with respect to that child (``local_grads``). Every operation computes its local
+derivatives right next to its forward value, so both halves of the chain rule are read in
+one place; ``backward`` then multiplies them together from the result back to the inputs
+(reverse mode). Scalars only, in the spirit of micrograd: later chapters do the same with
+arrays.
+
+Nothing here is global: a graph is the set of Values reachable from its result.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+
+
+def _number(x, what: str) -> float:
+    """``x`` as a finite float, or an error that says what ``what`` needed instead."""
+    if isinstance(x, Value):
+        raise TypeError(f"{what} needs a plain number here, but got the node {x!r}; "
+                        "use its number x.data, or combine Values with + - * / instead.")
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{what} needs a number such as 3.0, not the truth value {x!r}.")
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{what} needs a number such as 3.0, not the string {x!r}; "
+                        f"convert it first, e.g. float({x!r}).")
+    if isinstance(x, np.ndarray):
+        if x.ndim != 0:
+            raise TypeError(f"{what} holds one number, but got an array of shape {x.shape}; "
+                            "make one Value per entry, e.g. [Value(v) for v in array.ravel()].")
+        x = x.item()
+    if isinstance(x, (list, tuple, set, dict)):
+        raise TypeError(f"{what} holds one number, but got a {type(x).__name__} of "
+                        f"{len(x)} items; make one Value per number.")
+    if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} needs a real number, but got the complex number {x!r}.")
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} needs a real number such as 3.0, but got a "
+                        f"{type(x).__name__}: {x!r}.") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} needs a finite number, but got {value}.")
+    return value
+
+
+def _as_value(x) -> Value:
+    """``x`` itself if it is a Value, else a constant leaf holding the number ``x``."""
+    return x if isinstance(x, Value) else Value(_number(x, "a constant in an expression"))
+
+
+class Value:
+    """One node of a computation graph: a number, its gradient and its local derivatives.
+
+    ``Value(3.0, label="w")`` is an input (a leaf of the graph). Arithmetic on Values
+    (``+ - * /``, ``** number``, unary ``-``) and the methods ``exp``, ``log``, ``tanh``,
+    ``sigmoid`` and ``relu`` make new nodes; a plain number mixed in becomes a constant leaf
+    (no label). After ``J.backward()``, ``node.grad`` is dJ/d(node) for every node of J's
+    graph.
+
+    Attributes: ``data`` (the forward value), ``grad`` (dJ/d(this node), 0 until
+    ``backward``), ``label`` (a name for tables and drawings, may be ""), ``op`` (the
+    operation that made the node, "" for a leaf), ``children`` (the nodes it was made
+    from) and ``local_grads`` (d(this node)/d(child), one per child, eq-local-derivative).
+    """
+
+    def __init__(self, data, label: str = ""):
+        self.data = _number(data, "Value")
+        self.grad = 0.0
+        self.label = str(label)
+        self.op = ""
+        self.children: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+
+    @classmethod
+    def _result(cls, data: float, op: str, children: tuple, local_grads: tuple) -> Value:
+        """A new node ``op(*children)`` with forward value ``data`` and its local derivatives."""
+        if not all(map(math.isfinite, (data, *local_grads))):
+            inputs = ", ".join(f"{c.data:.6g}" for c in children)
+            raise ValueError(f"{op} of ({inputs}) is too large for a float (its value or "
+                             "its derivative is not a finite number): use smaller inputs.")
+        out = cls(data)
+        out.op = op
+        out.children = children
+        out.local_grads = tuple(float(g) for g in local_grads)
+        return out
+
+    # ---- operations: forward value and local derivatives side by side (eq-local-derivative)
+
+    def __add__(self, other) -> Value:
+        other = _as_value(other)
+        # d(x + y)/dx = 1, d(x + y)/dy = 1
+        return Value._result(self.data + other.data, "+", (self, other), (1.0, 1.0))
+
+    def __sub__(self, other) -> Value:
+        other = _as_value(other)
+        # d(x - y)/dx = 1, d(x - y)/dy = -1
+        return Value._result(self.data - other.data, "-", (self, other), (1.0, -1.0))
+
+    def __mul__(self, other) -> Value:
+        other = _as_value(other)
+        # d(x * y)/dx = y, d(x * y)/dy = x
+        return Value._result(self.data * other.data, "*", (self, other),
+                             (other.data, self.data))
+
+    def __truediv__(self, other) -> Value:
+        other = _as_value(other)
+        if other.data == 0:
+            raise ZeroDivisionError(f"division by zero in {_described(self)} / "
+                                    f"{_described(other)}: the divisor is 0.")
+        # d(x / y)/dx = 1/y, d(x / y)/dy = -x/y²
+        return Value._result(self.data / other.data, "/", (self, other),
+                             (1 / other.data, -self.data / other.data ** 2))
+
+    def __pow__(self, n) -> Value:
+        if isinstance(n, Value):
+            raise TypeError("the exponent of ** must be a plain number such as 2; for a "
+                            "Value v as exponent write (v * x.log()).exp().")
+        n = _number(n, "the exponent of **")
+        x = self.data
+        if x == 0 and n < 1 and n != 0:
+            raise ValueError(f"{_described(self)} ** {n:g} has no finite derivative at a "
+                             "base of 0: keep the base away from 0.")
+        if x < 0 and not n.is_integer():
+            raise ValueError(f"{_described(self)} ** {n:g} is not a real number for a "
+                             "negative base: use a whole exponent or a positive base.")
+        exponent = str(int(n)) if n.is_integer() else repr(n)
+        try:
+            # d(x**n)/dx = n x**(n-1)
+            return Value._result(x ** n, f"**{exponent}", (self,),
+                                 (n * x ** (n - 1) if n != 0 else 0.0,))
+        except OverflowError:
+            raise ValueError(f"{_described(self)} ** {n:g} is too large for a float: use a "
+                             "smaller base or exponent.") from None
+
+    def __neg__(self) -> Value:
+        # d(-x)/dx = -1
+        return Value._result(-self.data, "neg", (self,), (-1.0,))
+
+    def exp(self) -> Value:
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise ValueError(f"exp({self.data:g}) is too large for a float (the limit is "
+                             "about exp(709)): use a smaller input.") from None
+        # d(e**x)/dx = e**x
+        return Value._result(e, "exp", (self,), (e,))
+
+    def log(self) -> Value:
+        x = self.data
+        if x <= 0:
+            raise ValueError(f"log needs a positive input, but got {_described(self)}.")
+        # d(log x)/dx = 1/x
+        return Value._result(math.log(x), "log", (self,), (1 / x,))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        # d(tanh x)/dx = 1 - tanh(x)²
+        return Value._result(t, "tanh", (self,), (1 - t * t,))
+
+    def sigmoid(self) -> Value:
+        x = self.data
+        if x >= 0:  # two forms of 1/(1 + e**-x), so that exp never overflows
+            s = 1 / (1 + math.exp(-x))
+        else:
+            s = math.exp(x) / (1 + math.exp(x))
+        # dσ/dx = σ(x)(1 - σ(x))
+        return Value._result(s, "sigmoid", (self,), (s * (1 - s),))
+
+    def relu(self) -> Value:
+        x = self.data
+        # d relu(x)/dx = 1 for x > 0, else 0 (the convention at 0)
+        return Value._result(max(x, 0.0), "relu", (self,), (1.0 if x > 0 else 0.0,))
+
+    # ---- a plain number on the left: 2 + w, 2 - w, 3 * w, 1 / w
+
+    def __radd__(self, other) -> Value:
+        return _as_value(other) + self
+
+    def __rsub__(self, other) -> Value:
+        return _as_value(other) - self
+
+    def __rmul__(self, other) -> Value:
+        return _as_value(other) * self
+
+    def __rtruediv__(self, other) -> Value:
+        return _as_value(other) / self
+
+    def __rpow__(self, other):
+        raise TypeError("a Value as an exponent (number ** Value) is not supported; "
+                        "write it with exp and log: (v * math.log(number)).exp().")
+
+    # ---- the backward pass
+
+    def _backward(self) -> None:
+        """This node's step of the backward pass: the chain rule for each child.
+
+        When it runs, ``self.grad`` = dJ/d(self) is complete. Each child gets local
+        derivative × ``self.grad`` *added* to its grad (eq-chain-local): a child that feeds
+        several nodes collects one term from each (eq-multivariate-chain).
+        """
+        for child, local in zip(self.children, self.local_grads):
+            child.grad += local * self.grad
+
+    def backward(self, on_step: Callable[[Value], None] | None = None) -> None:
+        """Set ``grad`` of every node of this graph to dJ/d(node), J being this node.
+
+        Reverse-mode accumulation (eq-reverse-mode): reset every grad to 0, seed
+        dJ/dJ = 1, then visit the nodes from J back to the inputs, each one only after all
+        the nodes that use it, and let each pass its grad on to its children. Calling
+        ``backward`` again gives the same grads (they are reset, not added to).
+        ``on_step(node)``, if given, is called after each node's step (``backward_steps``
+        records the pass with it).
+        """
+        if on_step is not None and not callable(on_step):
+            raise TypeError(f"on_step must be a function of one node, or None; got {on_step!r}.")
+        order = topological_order(self)
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()
+            if on_step is not None:
+                on_step(node)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        op = f", op={self.op!r}" if self.op else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label}{op})"
+
+
+def _check_root(root, what: str) -> Value:
+    if isinstance(root, Value):
+        return root
+    if isinstance(root, (list, tuple, np.ndarray)):
+        raise TypeError(f"{what} needs one scalar Value (the loss J), but got a "
+                        f"{type(root).__name__} of {len(root)} items; combine them into one "
+                        "number first, e.g. sum(values), and start from that.")
+    raise TypeError(f"{what} needs a Value (the loss J), but got a {type(root).__name__}: "
+                    f"{root!r}.")
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node of ``root``'s graph once, each after all of its children (inputs first).
+
+    Depth-first, without recursion (a deep graph cannot hit Python's recursion limit).
+    Reversed, it is the order of the backward pass: each node before its children.
+    """
+    root = _check_root(root, "topological_order")
+    order, seen = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.children))
+    return order
+
+
+def name_of(node: Value) -> str:
+    """How tables and drawings name a node: its label, its number (a constant) or its op."""
+    if node.label:
+        return node.label
+    return f"{node.data:g}" if not node.children else f"({node.op})"
+
+
+def _described(node: Value) -> str:
+    """A node for error messages: ``z (= -1)``, or just ``-1`` without a label."""
+    return f"{node.label} (= {node.data:g})" if node.label else f"{node.data:g}"
+
+
+def nodes_by_label(root: Value) -> dict[str, Value]:
+    """The labelled nodes of ``root``'s graph by label (``nodes["w"].grad``)."""
+    nodes: dict[str, Value] = {}
+    for node in topological_order(root):
+        if node.label in nodes:
+            raise ValueError(f"two nodes of the graph are labelled {node.label!r}; "
+                             "give each node its own label.")
+        if node.label:
+            nodes[node.label] = node
+    return nodes
+
+
+@dataclass(frozen=True, eq=False)
+class BackwardStep:
+    """One node's step of the backward pass (eq-chain-local), as ``backward_steps`` saw it.
+
+    ``upstream`` is dJ/d(node), complete when the step ran; for each child, the step added
+    ``added[i] = local_grads[i] * upstream`` to ``children[i].grad``. ``grads`` holds every
+    node's grad just after the step.
+    """
+
+    node: Value
+    upstream: float
+    children: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    added: tuple[float, ...]
+    grads: dict[Value, float]
+
+
+def backward_steps(root: Value) -> list[BackwardStep]:
+    """Run ``root.backward()`` and record its steps, one per node that has children.
+
+    For the tables and the widget of chapter 2. It *is* ``root.backward()``, watched, so it
+    leaves the same grads. Before the first step, every grad is 0 except dJ/dJ = 1.
+    """
+    root = _check_root(root, "backward_steps")
+    order = topological_order(root)
+    steps: list[BackwardStep] = []
+
+    def record(node: Value) -> None:
+        if node.children:
+            steps.append(BackwardStep(
+                node, node.grad, node.children, node.local_grads,
+                tuple(local * node.grad for local in node.local_grads),
+                {n: n.grad for n in order}))
+
+    root.backward(on_step=record)
+    return steps
+
+
+# ---- the chapter's example graphs, every node labelled --------------------------------
+
+def square_loss(w: float = 1.0) -> Value:
+    """J = (2 + 3w)² as a graph, u = 3w, s = 2 + u, J = s² (eq-square-chain)."""
+    w = Value(w, label="w")
+    u = 3 * w
+    u.label = "u"
+    s = 2 + u
+    s.label = "s"
+    J = s ** 2
+    J.label = "J"
+    return J
+
+
+def neuron_loss(x: float = 1.5, w: float = 0.8, b: float = -0.5, y: float = 1.0) -> Value:
+    """One sigmoid neuron and its squared error as a graph (eq-neuron-chain).
+
+    p = w·x, z = p + b, a = σ(z), e = a − y, J = e². Inputs x, w, b and target y.
+    """
+    x, w, b, y = Value(x, "x"), Value(w, "w"), Value(b, "b"), Value(y, "y")
+    p = w * x
+    p.label = "p"
+    z = p + b
+    z.label = "z"
+    a = z.sigmoid()
+    a.label = "a"
+    e = a - y
+    e.label = "e"
+    J = e ** 2
+    J.label = "J"
+    return J
+
+
+def two_paths(w: float = 2.0) -> Value:
+    """J = w·(w + 1): the input w feeds two nodes, v = w + 1 and J = w·v (eq-multivariate-chain)."""
+    w = Value(w, label="w")
+    v = w + 1
+    v.label = "v"
+    J = w * v
+    J.label = "J"
+    return J
+
+
+# ---- the graph as a formula, to check grads against SymPy ------------------------------
+
+def to_sympy(root: Value, inputs: Iterable[Value]):
+    """The formula of ``root``'s graph as a SymPy expression.
+
+    Each Value of ``inputs`` becomes the SymPy symbol named by its label; every other leaf
+    becomes its number (as an exact rational). ``sp.diff`` of the result is the exact
+    derivative that ``backward`` must match.
+    """
+    import sympy as sp
+
+    root = _check_root(root, "to_sympy")
+    symbols = {}
+    for node in inputs:
+        if not isinstance(node, Value) or node.children or not node.label:
+            raise ValueError(f"inputs must be labelled leaves of the graph (such as "
+                             f"Value(3.0, label='w')); got {node!r}.")
+        symbols[node] = sp.Symbol(node.label)
+    functions = {
+        "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b, "neg": lambda a: -a, "exp": sp.exp, "log": sp.log,
+        "tanh": sp.tanh, "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
+        "relu": lambda a: sp.Max(a, 0),
+    }
+    exprs = {}
+    for node in topological_order(root):
+        if node in symbols:
+            exprs[node] = symbols[node]
+        elif not node.children:
+            exprs[node] = sp.nsimplify(node.data, rational=True)
+        elif node.op.startswith("**"):
+            exprs[node] = exprs[node.children[0]] ** sp.Rational(node.op[2:])
+        else:
+            exprs[node] = functions[node.op](*(exprs[child] for child in node.children))
+    return exprs[root]
