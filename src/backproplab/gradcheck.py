@@ -1,0 +1,521 @@
+"""Gradient checking: central differences, and a diagnosis of what a wrong gradient got wrong.
+
+Shared by chapter 3 (``book/03-delta-formulas.md``) and the homework from then on.
+
+- :func:`numerical_gradients` estimates dL/dθ for every entry θ of every parameter array
+  with central differences (chapter 1's ``eq-central-difference``), in float64;
+- :func:`relative_error` compares two gradient arrays with one number;
+- :func:`check_gradients` compares a network's gradients (a student's, say) with central
+  differences and returns a :class:`GradCheckReport`: whether they pass, which layer's W or
+  b is wrong and where, and, for the common mistakes of ``MISTAKES``, which one explains
+  the numbers. It recognises a mistake by recomputing the gradients *with* that mistake
+  and finding that they match the given ones. ``str(report)`` is a paragraph for students.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from backproplab.activations import get_activation, get_hidden_activation
+from backproplab.losses import get_loss
+from backproplab.mlp import (
+    backward,
+    bias_gradient,
+    compute_loss,
+    forward,
+    hidden_delta,
+    output_delta,
+    weight_gradient,
+)
+
+Params = list[dict[str, np.ndarray]]
+
+
+# ---------------------------------------------------------------------------------------
+# Central differences and the relative error
+# ---------------------------------------------------------------------------------------
+
+def numerical_gradients(loss_fn: Callable[[Params], float], params, eps: float = 1e-6) -> Params:
+    """dL/dθ for every entry θ of every array in ``params``, by central differences.
+
+    ``(L(θ + eps) − L(θ − eps)) / (2 eps)`` (``eq-central-difference`` of chapter 1), one
+    entry at a time, in float64. ``loss_fn(params)`` returns the loss as a number.
+    ``params`` is a list of dicts of arrays (such as ``{"W", "b"}`` per layer); the result
+    has the same structure. The caller's arrays are not changed: the nudges are made on a
+    float64 copy.
+    """
+    eps = float(eps)
+    if not np.isfinite(eps) or eps <= 0:
+        raise ValueError(f"eps must be a small positive number such as 1e-6; got {eps!r}.")
+    work = [{name: np.array(array, dtype=np.float64) for name, array in layer.items()}
+            for layer in params]
+    grads = []
+    for layer in work:
+        layer_grads = {}
+        for name, theta in layer.items():
+            grad = np.empty_like(theta)
+            for index in np.ndindex(theta.shape):
+                original = theta[index]
+                theta[index] = original + eps
+                plus = float(loss_fn(work))
+                theta[index] = original - eps
+                minus = float(loss_fn(work))
+                theta[index] = original
+                grad[index] = (plus - minus) / (2 * eps)
+            layer_grads[name] = grad
+        grads.append(layer_grads)
+    return grads
+
+
+def relative_error(a, b) -> float:
+    """``max |a − b| / max(max |a|, max |b|)``: the largest difference, relative to the
+    largest entry of either array (0 when both are zero; 2 when b = −a).
+
+    Relative to the array's scale rather than entry by entry, because central differences
+    have an absolute error (about 1e-10 in float64) that would make tiny entries look wrong.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}.")
+    if a.size == 0:
+        return 0.0
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
+    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
+
+
+# ---------------------------------------------------------------------------------------
+# The catalogue of mistakes
+# ---------------------------------------------------------------------------------------
+
+MISTAKES: dict[str, tuple[str, str]] = {
+    "missing_fprime": (
+        "the hidden delta is missing the factor f′(z_prev)",
+        "Multiply by the derivative of the earlier layer's activation: "
+        "delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden)."),
+    "W_not_transposed": (
+        "the hidden delta uses W where it needs W transposed",
+        "The delta of layer l has one column per neuron of layer l and W one row per neuron "
+        "of layer l − 1, so delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden). The shapes fit "
+        "either way only because this W is square, which is why nothing crashed."),
+    "fprime_of_wrong_layer": (
+        "the hidden delta multiplies by f′ of the wrong layer: f′(z) of the layer the delta "
+        "comes from instead of the earlier layer's f′(z_prev)",
+        "The delta of layer l − 1 takes layer l − 1's derivative: "
+        "delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden)."),
+    "fprime_of_a": (
+        "f′ is applied to the activation a instead of the pre-activation z",
+        "Use f'(z_prev), not f'(a_prev) (eq-delta-hidden). For the sigmoid, "
+        "a_prev * (1 - a_prev) is right (it is σ′(z_prev) written with a), but "
+        "sigmoid_prime(a_prev) is not."),
+    "a_instead_of_a_prev": (
+        "dW uses the layer's own output a instead of its input a_prev",
+        "A weight's gradient is the activation at its input end times the delta at its "
+        "output end: dW = a_prev.T @ delta with a_prev = a[l − 1] (eq-dW)."),
+    "z_instead_of_a_prev": (
+        "dW uses z_prev (before the activation) instead of a_prev = f(z_prev)",
+        "The weight multiplies a_prev in z = a_prev @ W + b, so dW = a_prev.T @ delta (eq-dW)."),
+    "missing_1_over_m": (
+        "the gradients are m times too large: the 1/m of the mean loss is missing",
+        "The loss is a mean over the m samples of the batch, so the output delta carries a "
+        "factor 1/m (eq-delta-output-mse, eq-delta-output-ce); divide by m = X.shape[0] once."),
+    "divided_by_m_twice": (
+        "the gradients are m times too small: the 1/m is applied twice",
+        "Divide by m once, in the output delta; dW = a_prev.T @ delta and "
+        "db = delta.sum(axis=0) then need no further 1/m (eq-dW, eq-db)."),
+    "sign_flipped": (
+        "the gradients have the wrong sign",
+        "The output delta is built from y_hat − y, not y − y_hat (eq-delta-output-mse, "
+        "eq-delta-output-ce); gradient descent then subtracts lr * dW."),
+    "missing_output_fprime": (
+        "the output delta is missing the factor f′(z_out)",
+        "With the MSE loss, delta = (y_hat − y) / m * f'(z_out) (eq-delta-output-mse); "
+        "the f′ cancels only for sigmoid + binary cross-entropy and softmax + cross-entropy."),
+    "extra_output_fprime": (
+        "the output delta has an extra factor f′(z_out)",
+        "For sigmoid + binary cross-entropy, σ′(z_out) cancels the denominator of dL/dy_hat, "
+        "so delta = (y_hat − y) / m with no f′ (eq-delta-output-ce)."),
+    "dW_transposed": (
+        "dW has the shape of W transposed",
+        "The gradient dW = a_prev.T @ delta has W's shape (n_in, n_out) (eq-dW); "
+        "delta.T @ a_prev gives its transpose."),
+    "db_not_summed": (
+        "db still has one row per sample",
+        "Sum delta over the batch: db = delta.sum(axis=0), shape (n_out,) (eq-db)."),
+    "wrong_shape": (
+        "a gradient does not have the shape of its parameter",
+        "Each gradient has its parameter's shape: dW that of W, db that of b (eq-dW, eq-db)."),
+    "not_finite": (
+        "the gradients contain NaN or infinity",
+        "Look for a division by zero or a log of 0; compute the output delta from z_out as "
+        "in eq-delta-output-ce instead of dividing by y_hat."),
+    "float32": (
+        "the gradients are float32",
+        "Float32 rounds at about 1e-7, as coarse as the tolerance of a gradient check: "
+        "compute in float64 (init_params(..., dtype=np.float64) and float64 X)."),
+}
+"""Common mistakes ``check_gradients`` recognises: id → (what is wrong, what to change)."""
+
+
+# ---------------------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------------------
+
+def layer_label(l: int, L: int) -> str:
+    """How a report names layer ``l`` of ``L``: ``"layer 2 (hidden → output)"``."""
+    def name(k: int) -> str:
+        if k == 0:
+            return "input"
+        if k == L:
+            return "output"
+        return "hidden" if L == 2 else f"hidden {k}"
+    return f"layer {l} ({name(l - 1)} → {name(l)})"
+
+
+@dataclass(frozen=True)
+class GradProblem:
+    """One gradient array (layer ``layer``'s ``"W"`` or ``"b"``, 1-based) that is wrong."""
+
+    layer: int
+    name: str
+    label: str
+    error: float                 # relative_error to the reference (inf for a wrong shape)
+    index: tuple | None = None   # where the difference is largest
+    expected: float | None = None
+    got: float | None = None
+    note: str = ""               # for wrong shapes or non-finite entries
+
+    @property
+    def where(self) -> tuple[int, str]:
+        """``(layer, name)``, such as ``(1, "W")``."""
+        return (self.layer, self.name)
+
+    def __str__(self) -> str:
+        head = f"{self.label}, d{self.name}"
+        if self.note:
+            return f"{head}: {self.note}"
+        at = ", ".join(str(i) for i in self.index)
+        return (f"{head}: relative error {self.error:.2g}, largest at d{self.name}[{at}] "
+                f"(expected {self.expected:.6g}, got {self.got:.6g})")
+
+
+def _places(where) -> str:
+    """``[(1, "W"), (1, "b"), (2, "W"), (2, "b")]`` → ``"layers 1 and 2, dW and db"``."""
+    layers = sorted({l for l, _ in where})
+    names = {l: {n for k, n in where if k == l} for l in layers}
+    if len({frozenset(n) for n in names.values()}) != 1:
+        return ", ".join(f"layer {l} d{n}" for l, n in where)
+    numbers = (str(layers[0]) if len(layers) == 1
+               else ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}")
+    arrays = " and ".join(f"d{n}" for n in sorted(names[layers[0]], key="Wb".index))
+    return f"layer{'s' if len(layers) > 1 else ''} {numbers}, {arrays}"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A recognised mistake (an id of ``MISTAKES``) and the arrays it explains, as
+    ``(layer, name)`` pairs such as ``(1, "W")``."""
+
+    mistake: str
+    where: tuple[tuple[int, str], ...]
+
+    @property
+    def message(self) -> str:
+        """What is wrong, where, and what to change, as a sentence."""
+        what, fix = MISTAKES[self.mistake]
+        places = f" (in {_places(self.where)})" if self.where else ""
+        return f"{what}{places}. {fix}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class GradCheckReport:
+    """The result of :func:`check_gradients`.
+
+    ``ok`` is True when every gradient array is within ``rtol`` of the reference;
+    ``problems`` lists the arrays that are not; ``diagnosis`` the recognised mistakes;
+    ``hint`` a sentence on where to look when no catalogued mistake explains a problem;
+    ``errors`` maps ``(layer, name)`` to its relative error.
+    """
+
+    ok: bool
+    problems: tuple[GradProblem, ...]
+    diagnosis: tuple[Diagnosis, ...]
+    errors: dict
+    rtol: float
+    hint: str = ""
+    reference: str = "central differences"
+
+    @property
+    def mistakes(self) -> tuple[str, ...]:
+        """The ids of the recognised mistakes, such as ``("missing_fprime",)``."""
+        return tuple(d.mistake for d in self.diagnosis)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        finite = {key: e for key, e in self.errors.items() if np.isfinite(e)}
+        if self.ok:
+            (layer, name), worst = max(finite.items(), key=lambda item: item[1])
+            return (f"Gradient check passed: all {len(self.errors)} gradient arrays agree with "
+                    f"{self.reference}. The largest relative error is {worst:.2g} (layer "
+                    f"{layer}, d{name}), within the tolerance {self.rtol:g}.")
+        lines = [f"Gradient check failed: {len(self.problems)} of {len(self.errors)} gradient "
+                 f"arrays disagree with {self.reference} (tolerance {self.rtol:g})."]
+        lines += [f"- {problem}." for problem in self.problems]
+        if len(self.diagnosis) == 1:
+            lines.append(f"Likely cause: {self.diagnosis[0].message}")
+        elif self.diagnosis:
+            lines.append("Likely causes:")
+            lines += [f"- {d.message}" for d in self.diagnosis]
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients with a known mistake
+# ---------------------------------------------------------------------------------------
+
+class _NotApplicable(Exception):
+    """The mistake cannot happen for these shapes (the student's code would have crashed)."""
+
+
+def _with_mistake(mistake, params, cache, y, loss, hidden, output) -> Params:
+    """backward() with one catalogued mistake built in (for recognising it)."""
+    L = len(params)
+    m = cache.a[0].shape[0]
+    correct = backward(params, cache, y, loss, hidden, output)
+    scale = {"missing_1_over_m": m, "divided_by_m_twice": 1 / m, "sign_flipped": -1}
+    if mistake in scale:
+        return [{k: g * scale[mistake] for k, g in layer.items()} for layer in correct]
+
+    out_f = get_activation(output)
+    delta = output_delta(cache.z[L], y, loss, output)
+    if mistake == "missing_output_fprime":
+        if get_loss(loss).name != "mse" or out_f.name == "identity":
+            raise _NotApplicable
+        delta = (cache.a[L] - _targets_like(cache.a[L], y)) / m
+    elif mistake == "extra_output_fprime":
+        if get_loss(loss).name != "binary_cross_entropy":
+            raise _NotApplicable
+        delta = delta * out_f.df(cache.z[L])
+    elif mistake not in _HIDDEN_STEPS and mistake not in _WEIGHT_STEPS:
+        raise _NotApplicable
+
+    grads = [None] * L
+    for l in range(L, 0, -1):
+        dW_step = _WEIGHT_STEPS.get(mistake, _correct_weight_step)
+        grads[l - 1] = {"W": dW_step(cache, l, delta), "b": bias_gradient(delta)}
+        if l > 1:
+            step = _HIDDEN_STEPS.get(mistake, _correct_hidden_step)
+            f_l = out_f if l == L else get_hidden_activation(hidden)
+            try:
+                delta = step(delta, params[l - 1]["W"], cache, l, get_activation(hidden), f_l)
+            except ValueError as error:  # shapes that do not fit, or softmax's f′
+                raise _NotApplicable from error
+    return grads
+
+
+def _targets_like(y_hat: np.ndarray, y) -> np.ndarray:
+    y = np.asarray(y, dtype=y_hat.dtype)
+    return y.reshape(y_hat.shape)
+
+
+def _correct_hidden_step(delta, W, cache, l, f_prev, f_l):
+    return hidden_delta(delta, W, cache.z[l - 1], f_prev)
+
+
+_HIDDEN_STEPS = {
+    "missing_fprime": lambda delta, W, cache, l, f_prev, f_l: delta @ W.T,
+    "W_not_transposed": lambda delta, W, cache, l, f_prev, f_l:
+        (delta @ W) * f_prev.df(cache.z[l - 1]),
+    "fprime_of_wrong_layer": lambda delta, W, cache, l, f_prev, f_l:
+        (delta @ W.T) * f_l.df(cache.z[l]),
+    "fprime_of_a": lambda delta, W, cache, l, f_prev, f_l:
+        (delta @ W.T) * f_prev.df(cache.a[l - 1]),
+}
+
+
+def _correct_weight_step(cache, l, delta):
+    return weight_gradient(cache.a[l - 1], delta)
+
+
+_WEIGHT_STEPS = {
+    "a_instead_of_a_prev": lambda cache, l, delta: weight_gradient(cache.a[l], delta),
+    "z_instead_of_a_prev": lambda cache, l, delta:
+        weight_gradient(cache.z[l - 1] if l > 1 else cache.a[0], delta),
+}
+
+_VALUE_MISTAKES = ("missing_fprime", "W_not_transposed", "fprime_of_wrong_layer", "fprime_of_a",
+                   "a_instead_of_a_prev", "z_instead_of_a_prev", "missing_1_over_m",
+                   "divided_by_m_twice", "sign_flipped", "missing_output_fprime",
+                   "extra_output_fprime")
+
+
+# ---------------------------------------------------------------------------------------
+# The check
+# ---------------------------------------------------------------------------------------
+
+def _float64_params(params) -> Params:
+    return [{"W": np.array(layer["W"], dtype=np.float64),
+             "b": np.array(layer["b"], dtype=np.float64)} for layer in params]
+
+
+def _shape_mistake(name: str, got: tuple, expected: tuple, n_out: int, m: int) -> str:
+    if name == "W" and got == expected[::-1]:
+        return "dW_transposed"
+    if name == "W" and got == (n_out, n_out):
+        return "a_instead_of_a_prev"
+    if name == "b" and got == (m, n_out):
+        return "db_not_summed"
+    return "wrong_shape"
+
+
+def check_gradients(params, X, y, grads, *, hidden, output, loss, rtol=1e-7, eps=1e-6,
+                    reference="numerical") -> GradCheckReport:
+    """Check ``grads`` (same structure as ``params``) for the network ``params`` on (X, y).
+
+    The reference gradients are central differences of the loss (``reference="numerical"``,
+    every entry, float64, step ``eps``), or, for networks too large for that,
+    ``backproplab.mlp.backward`` in float64 (``reference="analytic"``). A gradient array is
+    right when its :func:`relative_error` to the reference is at most ``rtol``. For wrong
+    arrays the check recomputes the gradients with each mistake of ``MISTAKES`` and names
+    those that reproduce the given numbers. ``hidden``, ``output`` and ``loss`` must be
+    those the gradients were computed for. Nothing given is changed.
+    """
+    if reference not in ("numerical", "analytic"):
+        raise ValueError(f"reference must be 'numerical' or 'analytic'; got {reference!r}.")
+    params64 = _float64_params(params)
+    X64 = np.asarray(X, dtype=np.float64)
+    L, m = len(params64), X64.shape[0]
+    get_loss(loss).check_output(output)
+    cache = forward(params64, X64, hidden, output)
+    if reference == "numerical":
+        ref = numerical_gradients(
+            lambda p: compute_loss(p, X64, y, hidden, output, loss), params64, eps)
+        reference_name = "central differences"
+    else:
+        ref = backward(params64, cache, y, loss, hidden, output)
+        reference_name = "backproplab's backward pass"
+
+    problems, errors, mistakes_where, comparable, float32 = _compare(
+        _as_layers(grads, L), ref, rtol, m)
+    found = _recognise(comparable, ref, rtol, params64, cache, y, loss, hidden, output)
+    for mistake, where in found.items():  # one diagnosis per mistake, shapes and values
+        mistakes_where.setdefault(mistake, []).extend(where)
+    diagnosis = [Diagnosis(mistake, tuple(sorted(where)))
+                 for mistake, where in mistakes_where.items()]
+    explained = {w for d in diagnosis for w in d.where}
+    if float32 and problems:
+        diagnosis.append(Diagnosis("float32", ()))
+    unexplained = [p for p in problems if p.where not in explained]
+    return GradCheckReport(
+        ok=not problems, problems=tuple(problems), diagnosis=tuple(diagnosis),
+        errors=errors, rtol=rtol, hint=_hint(unexplained, L, bool(diagnosis)),
+        reference=reference_name)
+
+
+def _compare(grads, ref, rtol, m):
+    """Compare every given array with the reference: the problems, the relative errors,
+    the shape mistakes, the wrong arrays of the right shape, and whether any was float32."""
+    L = len(ref)
+    problems, errors, mistakes_where, comparable = [], {}, {}, {}
+    float32 = False
+    for l in range(1, L + 1):
+        for name in ("W", "b"):
+            label = layer_label(l, L)
+            expected = ref[l - 1][name]
+            got = np.asarray(grads[l - 1][name])
+            float32 |= got.dtype == np.float32
+            if got.shape != expected.shape:
+                errors[(l, name)] = np.inf
+                mistake = _shape_mistake(name, got.shape, expected.shape,
+                                         expected.shape[-1], m)
+                mistakes_where.setdefault(mistake, []).append((l, name))
+                problems.append(GradProblem(
+                    l, name, label, np.inf,
+                    note=f"shape {got.shape}, but it must be {expected.shape} like {name}"))
+                continue
+            got = got.astype(np.float64)
+            if not np.all(np.isfinite(got)):
+                errors[(l, name)] = np.inf
+                mistakes_where.setdefault("not_finite", []).append((l, name))
+                problems.append(GradProblem(l, name, label, np.inf,
+                                            note="contains NaN or infinity"))
+                continue
+            error = relative_error(got, expected)
+            errors[(l, name)] = error
+            if error > rtol:
+                index = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
+                index = tuple(int(i) for i in index)
+                problems.append(GradProblem(l, name, label, error, index,
+                                            float(expected[index]), float(got[index])))
+                comparable[(l, name)] = got
+    return problems, errors, mistakes_where, comparable, float32
+
+
+def _as_layers(grads, L: int) -> list:
+    """``grads`` as a list of L dicts with "W" and "b", or a TypeError saying what it is."""
+    if (isinstance(grads, tuple) and len(grads) == 2 and np.ndim(grads[0]) == 0
+            and isinstance(grads[1], (list, tuple))):
+        raise TypeError("grads looks like (loss, grads), what loss_and_gradients returns: "
+                        "pass only the second item, the list of gradients.")
+    if (not isinstance(grads, (list, tuple)) or len(grads) != L
+            or not all(isinstance(g, dict) and "W" in g and "b" in g for g in grads)):
+        raise TypeError(
+            f"grads must be a list of {L} dicts {{'W': dW, 'b': db}}, one per layer like "
+            f"params; got {type(grads).__name__}"
+            + (f" of length {len(grads)}." if hasattr(grads, "__len__") else ".")
+        )
+    return list(grads)
+
+
+def _recognise(comparable, ref, rtol, params, cache, y, loss, hidden, output):
+    """The mistakes whose gradients match the given ones where those are wrong."""
+    found = {}
+    if not comparable:
+        return found
+    match_tol = max(1e-4, rtol)
+    for mistake in _VALUE_MISTAKES:
+        try:
+            buggy = _with_mistake(mistake, params, cache, y, loss, hidden, output)
+        except _NotApplicable:
+            continue
+        where = []
+        for (l, name), got in comparable.items():
+            candidate = buggy[l - 1][name]
+            if (candidate.shape == got.shape
+                    and relative_error(candidate, ref[l - 1][name]) > rtol
+                    and relative_error(got, candidate) <= match_tol):
+                where.append((l, name))
+        if where:
+            found[mistake] = where
+    return found
+
+
+def _hint(unexplained, L: int, diagnosed: bool) -> str:
+    """Where to look when no catalogued mistake explains the wrong arrays."""
+    if not unexplained:
+        return ""
+    start = ("Not every error is explained by that; fix it first and check again. "
+             if diagnosed else "No common mistake explains the numbers. ")
+    layers = {p.layer for p in unexplained}
+    names = {p.name for p in unexplained}
+    if names == {"b"}:
+        where = "Only db is wrong: db is delta summed over the batch, delta.sum(axis=0) (eq-db)"
+    elif names == {"W"}:
+        where = ("Only dW is wrong, so the deltas are right: dW = a_prev.T @ delta with the "
+                 "activations a_prev that feed the layer (eq-dW)")
+    elif L in layers:
+        where = ("The output layer is wrong too, so start with the output delta "
+                 "(eq-delta-output-mse, eq-delta-output-ce)")
+    else:
+        where = ("The output layer's gradients are right, so the output delta is fine: look "
+                 "at the hidden delta (eq-delta-hidden)")
+    return start + where + "."

@@ -1,0 +1,529 @@
+"""A multilayer perceptron (MLP) and backpropagation with the delta formulas.
+
+Chapter 3 of the book, ``book/03-delta-formulas.md``. Equation labels in the docstrings are
+the labels of that chapter:
+
+- ``eq-forward``: z^l = a^(l−1) W^l + b^l and a^l = f(z^l), row by row;
+- ``eq-delta-output-mse`` and ``eq-delta-output-ce``: the output delta dL/dz^L
+  (in ``backproplab.losses``);
+- ``eq-delta-hidden``: delta^(l−1) = (delta^l W^lᵀ) ⊙ f′(z^(l−1));
+- ``eq-dW``: dL/dW^l = a^(l−1)ᵀ delta^l;
+- ``eq-db``: dL/db^l = the sum of delta^l over the batch;
+- ``eq-sgd-update``: W ← W − lr dL/dW (and the same for b).
+
+Conventions (the book's): activations are rows, shape (batch m, features). Layers are
+numbered 1 … L; layer 1 is the first hidden layer and layer L the output layer.
+``params[l - 1]`` is layer l's ``{"W": W^l, "b": b^l}``, with ``W[i, j]`` connecting neuron
+i of layer l − 1 to neuron j of layer l: shape (n_(l−1), n_l), and b of shape (n_l,).
+``grads`` has the same structure, ``grads[l - 1] = {"W": dL/dW^l, "b": dL/db^l}``. A
+:class:`Cache` holds ``z[l]`` and ``a[l]`` for l = 0 … L, with ``a[0] = X`` and
+``z[0] = None`` (the input has no pre-activation), so the index l means layer l everywhere.
+
+All hidden layers share one activation (``hidden``), the output layer has its own
+(``output``); both are names from ``backproplab.activations``. The loss (``loss``) is a
+name from ``backproplab.losses``. The parameters' dtype sets the precision: X is converted
+to it, and float32 parameters give float32 activations, deltas and gradients. No function
+here changes its arguments, except :func:`sgd_step_inplace`, which says so in its name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from backproplab.activations import get_activation, get_hidden_activation
+from backproplab.losses import get_loss, one_hot
+
+Params = list[dict[str, np.ndarray]]
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# ---------------------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------------------
+
+def _check_rng(rng) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            "rng must be a numpy.random.Generator, such as np.random.default_rng(0); "
+            f"got {rng!r}. Pass one explicitly so that results can be reproduced."
+        )
+
+
+def init_params(sizes, rng, scale="xavier", dtype=np.float64) -> Params:
+    """Random weights and zero biases for layers of ``sizes = [n_0, n_1, ..., n_L]``.
+
+    ``n_0`` is the number of input features and ``n_L`` the number of outputs. Layer l gets
+    ``W`` of shape (n_(l−1), n_l), drawn from a normal distribution with mean 0 and
+    standard deviation ``sqrt(2 / (n_(l−1) + n_l))`` for ``scale="xavier"`` (Glorot: keeps
+    the variance of z about that of a, suits sigmoid and tanh), ``sqrt(2 / n_(l−1))`` for
+    ``"he"`` (suits ReLU), or the number ``scale`` itself; and ``b = 0`` of shape (n_l,).
+    ``dtype`` is np.float64 or np.float32. Returns a new list of dicts ``{"W", "b"}``.
+    """
+    _check_rng(rng)
+    sizes = list(sizes)
+    if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in sizes):
+        raise ValueError(
+            "sizes must list at least two positive whole numbers, the layer widths from "
+            f"input to output, such as [64, 30, 10]; got {sizes!r}."
+        )
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOAT_DTYPES:
+        raise ValueError(f"dtype must be np.float64 or np.float32; got {dtype}.")
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        std = _init_std(scale, n_in, n_out)
+        W = rng.standard_normal((n_in, n_out), dtype=dtype) * dtype.type(std)
+        params.append({"W": W, "b": np.zeros(n_out, dtype=dtype)})
+    return params
+
+
+def _init_std(scale, n_in: int, n_out: int) -> float:
+    if isinstance(scale, str):
+        if scale == "xavier":
+            return math.sqrt(2 / (n_in + n_out))
+        if scale == "he":
+            return math.sqrt(2 / n_in)
+    elif isinstance(scale, (int, float)) and not isinstance(scale, bool):
+        if math.isfinite(scale) and scale >= 0:
+            return float(scale)
+    raise ValueError(
+        f"scale must be 'xavier', 'he' or a standard deviation >= 0 such as 0.1; got {scale!r}."
+    )
+
+
+def copy_params(params) -> Params:
+    """A copy of ``params`` (new arrays) that can be changed without touching the original."""
+    return [{"W": np.array(layer["W"]), "b": np.array(layer["b"])} for layer in params]
+
+
+def _check_params(params) -> np.dtype:
+    """Check the layers' shapes and dtypes; return their (common) dtype."""
+    if not isinstance(params, (list, tuple)) or not params:
+        raise TypeError(
+            "params must be a non-empty list of layers {'W': ..., 'b': ...}, as returned by "
+            f"init_params; got {type(params).__name__}."
+        )
+    dtype = None
+    for l, layer in enumerate(params, start=1):
+        if not isinstance(layer, dict) or "W" not in layer or "b" not in layer:
+            raise TypeError(f"layer {l} of params must be a dict with keys 'W' and 'b'.")
+        W, b = layer["W"], layer["b"]
+        if not isinstance(W, np.ndarray) or W.ndim != 2:
+            raise ValueError(f"layer {l}'s W must be a 2-D array (n_in, n_out); "
+                             f"got {getattr(W, 'shape', W)!r}.")
+        if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],):
+            raise ValueError(
+                f"layer {l}'s b must have shape ({W.shape[1]},), one bias per neuron of the "
+                f"layer (W has shape {W.shape}); got {getattr(b, 'shape', b)!r}."
+            )
+        if l > 1 and W.shape[0] != params[l - 2]["W"].shape[1]:
+            raise ValueError(
+                f"layer {l}'s W has shape {W.shape} but layer {l - 1} has "
+                f"{params[l - 2]['W'].shape[1]} neurons: W of layer {l} needs "
+                f"{params[l - 2]['W'].shape[1]} rows."
+            )
+        dtype = dtype or W.dtype
+        if W.dtype not in _FLOAT_DTYPES or W.dtype != dtype or b.dtype != dtype:
+            raise ValueError(
+                f"all weights and biases must share one dtype, float64 or float32; layer {l} "
+                f"has W {W.dtype} and b {b.dtype} (layer 1's W is {dtype}). Convert them "
+                "with .astype(), or create them with init_params(..., dtype=...)."
+            )
+    return dtype
+
+
+def _input_array(X, params) -> np.ndarray:
+    """X as a 2-D array of the parameters' dtype, checked against the first layer."""
+    dtype = _check_params(params)
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D (batch, features), one row per sample; got shape {X.shape}. "
+            "For a single sample x use x.reshape(1, -1)."
+        )
+    n_in = params[0]["W"].shape[0]
+    if X.shape[1] != n_in:
+        raise ValueError(
+            f"X has {X.shape[1]} features per row but the first layer expects {n_in} "
+            f"(its W has shape {params[0]['W'].shape}): make sizes[0] the number of columns "
+            "of X."
+        )
+    return X if X.dtype == dtype else X.astype(dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# Forward pass
+# ---------------------------------------------------------------------------------------
+
+class Cache(NamedTuple):
+    """What the forward pass keeps for the backward pass: ``z[l]`` and ``a[l]``, l = 0 … L.
+
+    ``a[0]`` is X and ``z[0]`` is None; ``a[L]`` is the network's output ``y_hat``.
+    """
+
+    z: list
+    a: list
+
+    @property
+    def y_hat(self) -> np.ndarray:
+        """The output of the network, ``a[L]`` (batch, n_L)."""
+        return self.a[-1]
+
+
+def layer_forward(a_prev, W, b, activation):
+    """One layer (equation ``eq-forward``): ``z = a_prev @ W + b`` and ``a = f(z)``.
+
+    ``a_prev`` is (batch, n_in), ``W`` (n_in, n_out), ``b`` (n_out,); returns ``(z, a)``,
+    both (batch, n_out).
+    """
+    z = a_prev @ W + b
+    return z, get_activation(activation).f(z)
+
+
+def forward(params, X, hidden="sigmoid", output="identity") -> Cache:
+    """The forward pass of the whole network (equation ``eq-forward`` layer after layer).
+
+    ``X`` is (batch, n_0). Hidden layers use the activation ``hidden``, the last layer
+    ``output``. Returns a :class:`Cache` with every layer's ``z`` and ``a``.
+    """
+    X = _input_array(X, params)
+    hidden_f = get_hidden_activation(hidden)
+    output_f = get_activation(output)
+    z, a = [None], [X]
+    for l, layer in enumerate(params, start=1):
+        activation = output_f if l == len(params) else hidden_f
+        z_l, a_l = layer_forward(a[-1], layer["W"], layer["b"], activation)
+        z.append(z_l)
+        a.append(a_l)
+    return Cache(z, a)
+
+
+# ---------------------------------------------------------------------------------------
+# Backward pass: four small steps and the loop over them
+# ---------------------------------------------------------------------------------------
+
+def output_delta(z_out, y, loss="mse", output="identity"):
+    """delta^L = dL/dz^L, (batch, n_L), including the 1/m of the mean loss.
+
+    ``(y_hat − y) / m * f′(z_out)`` for ``loss="mse"`` (equation ``eq-delta-output-mse``);
+    ``(y_hat − y) / m`` for softmax + ``"cross_entropy"`` and sigmoid +
+    ``"binary_cross_entropy"`` (equation ``eq-delta-output-ce``). See
+    ``backproplab.losses``.
+    """
+    return get_loss(loss).output_delta(z_out, y, output)
+
+
+def hidden_delta(delta, W, z_prev, activation):
+    """delta^(l−1) from delta^l (equation ``eq-delta-hidden``).
+
+    ``delta_prev = (delta @ W.T) * f′(z_prev)``: ``delta`` is layer l's delta (batch, n_l),
+    ``W`` layer l's weights (n_(l−1), n_l), ``z_prev`` layer l − 1's pre-activation
+    (batch, n_(l−1)) and ``activation`` layer l − 1's activation. Returns (batch, n_(l−1)).
+    """
+    return (delta @ W.T) * get_hidden_activation(activation).df(z_prev)
+
+
+def weight_gradient(a_prev, delta):
+    """dL/dW of a layer (equation ``eq-dW``): ``a_prev.T @ delta``, shape (n_in, n_out).
+
+    Entry [i, j] is Σ over the batch of a_prev[:, i] * delta[:, j]: the activation at the
+    weight's input end times the delta at its output end.
+    """
+    return a_prev.T @ delta
+
+
+def bias_gradient(delta):
+    """dL/db of a layer (equation ``eq-db``): ``delta`` summed over the batch, shape (n_out,)."""
+    return delta.sum(axis=0)
+
+
+def backward(params, cache, y, loss="mse", hidden="sigmoid", output="identity") -> Params:
+    """The gradients of the loss with respect to every W and b, from a forward pass' cache.
+
+    A loop over the four steps, from the output layer back: the output delta, then for each
+    layer l = L … 1 its weight and bias gradients and (except at layer 1) the delta of
+    layer l − 1. Returns ``grads``, ``grads[l - 1] = {"W": dL/dW^l, "b": dL/db^l}``.
+    """
+    L = len(params)
+    if len(cache.z) != L + 1 or len(cache.a) != L + 1:
+        raise ValueError(
+            f"the cache has {len(cache.a) - 1} layers but params has {L}: pass the cache "
+            "that forward(params, X, ...) returned for these params."
+        )
+    grads = [None] * L
+    delta = output_delta(cache.z[L], y, loss, output)
+    for l in range(L, 0, -1):
+        grads[l - 1] = {"W": weight_gradient(cache.a[l - 1], delta),
+                        "b": bias_gradient(delta)}
+        if l > 1:
+            delta = hidden_delta(delta, params[l - 1]["W"], cache.z[l - 1], hidden)
+    return grads
+
+
+def compute_loss(params, X, y, hidden="sigmoid", output="identity", loss="mse") -> float:
+    """The loss of the network on ``(X, y)``, as a float."""
+    cache = forward(params, X, hidden, output)
+    return float(get_loss(loss).value(cache.z[-1], y, output))
+
+
+def loss_and_gradients(params, X, y, hidden="sigmoid", output="identity", loss="mse"):
+    """One forward and one backward pass: ``(loss as a float, grads)``."""
+    get_loss(loss).check_output(output)
+    cache = forward(params, X, hidden, output)
+    value = float(get_loss(loss).value(cache.z[-1], y, output))
+    return value, backward(params, cache, y, loss, hidden, output)
+
+
+# ---------------------------------------------------------------------------------------
+# Gradient descent
+# ---------------------------------------------------------------------------------------
+
+def _check_lr(lr) -> float:
+    try:
+        lr = float(lr)
+    except (TypeError, ValueError):
+        raise TypeError(f"lr (the learning rate) must be a number such as 0.1; got {lr!r}.") from None
+    if not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr (the learning rate) must be a positive number such as 0.1; got {lr!r}.")
+    return lr
+
+
+def _check_grads(params, grads) -> None:
+    if len(grads) != len(params) or any(
+            g["W"].shape != p["W"].shape or g["b"].shape != p["b"].shape
+            for p, g in zip(params, grads)):
+        raise ValueError(
+            "grads must have the structure and shapes of params (one {'W', 'b'} per layer, "
+            "dW of W's shape, db of b's shape), as backward() returns them."
+        )
+
+
+def sgd_step(params, grads, lr) -> Params:
+    """One step of gradient descent (equation ``eq-sgd-update``): new parameters
+    ``W − lr * dW`` and ``b − lr * db`` for every layer. ``params`` is not changed."""
+    lr = _check_lr(lr)
+    _check_grads(params, grads)
+    return [{"W": p["W"] - lr * g["W"], "b": p["b"] - lr * g["b"]}
+            for p, g in zip(params, grads)]
+
+
+def sgd_step_inplace(params, grads, lr) -> None:
+    """The same step as :func:`sgd_step`, but written into ``params``' arrays (no copies).
+
+    For training loops that own their parameters (:func:`train` works on a copy) and for
+    the benchmark. ``grads`` is not changed.
+    """
+    lr = _check_lr(lr)
+    _check_grads(params, grads)
+    for p, g in zip(params, grads):
+        p["W"] -= lr * g["W"]
+        p["b"] -= lr * g["b"]
+
+
+# ---------------------------------------------------------------------------------------
+# Predictions
+# ---------------------------------------------------------------------------------------
+
+def predict(params, X, hidden="sigmoid", output="identity") -> np.ndarray:
+    """Predicted class labels (batch,): the output unit with the largest activation, or,
+    for a network with one output unit, 1 where y_hat ≥ 0.5 and 0 elsewhere."""
+    y_hat = forward(params, X, hidden, output).y_hat
+    if y_hat.shape[1] == 1:
+        return (y_hat[:, 0] >= 0.5).astype(np.intp)
+    return y_hat.argmax(axis=1)
+
+
+def class_labels(y) -> np.ndarray:
+    """Class labels (m,) from labels (m,), one-hot rows (m, n) or one 0/1 column (m, 1)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1)
+    if y.ndim == 2:
+        return (y[:, 0] >= 0.5).astype(np.intp)
+    return y.astype(np.intp)
+
+
+def accuracy(params, X, y, hidden="sigmoid", output="identity") -> float:
+    """The fraction of samples whose predicted class (:func:`predict`) is the class in y
+    (labels, one-hot rows or one 0/1 column)."""
+    labels = class_labels(y)
+    if labels.shape[0] != np.shape(X)[0]:
+        raise ValueError(f"X has {np.shape(X)[0]} rows but y has {labels.shape[0]} targets.")
+    return float(np.mean(predict(params, X, hidden, output) == labels))
+
+
+def _is_classification(y: np.ndarray) -> bool:
+    """True when y holds class labels, one-hot rows or one 0/1 column (accuracy makes sense)."""
+    if y.ndim == 1:
+        return bool(np.issubdtype(y.dtype, np.integer) or np.all(y == np.round(y)))
+    binary = np.all((y == 0) | (y == 1))
+    return bool(binary and (y.shape[1] == 1 or np.all(y.sum(axis=1) == 1)))
+
+
+# ---------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class History:
+    """Loss and accuracy after each epoch, on the training data and (when given) on the
+    validation data. Accuracies are NaN when y is not made of classes."""
+
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs were recorded."""
+        return len(self.train_loss)
+
+
+class TrainResult(NamedTuple):
+    """What :func:`train` returns: the trained ``params`` (new arrays) and the ``history``."""
+
+    params: Params
+    history: History
+
+
+def _progress_bar(iterable, enabled: bool):
+    """``iterable`` with a tqdm progress bar when asked for and tqdm is installed."""
+    if not enabled:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional: no bar then
+        return iterable
+    return tqdm(iterable, desc="training", unit="epoch")
+
+
+def _diverged(lr: float, epoch: int, where: str, value: float) -> ValueError:
+    return ValueError(
+        f"training diverged: the loss became {value} {where} of epoch {epoch} with lr={lr:g}. "
+        f"Each step overshot the minimum; lower lr (try lr={lr / 10:g}) and train again."
+    )
+
+
+def _check_whole(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+    return int(value)
+
+
+def train(params, X, y, *, epochs, batch_size, lr, rng, hidden="sigmoid", output="identity",
+          loss="mse", X_val=None, y_val=None, progress=True) -> TrainResult:
+    """Mini-batch stochastic gradient descent: ``epochs`` passes over (X, y).
+
+    Each epoch shuffles the samples with ``rng`` and, for every batch of ``batch_size``
+    rows, does a forward pass, a backward pass and an SGD step (equation
+    ``eq-sgd-update``). After each epoch it records the loss and accuracy on (X, y) and on
+    (X_val, y_val) if given. ``params`` is not changed: training works on a copy, which it
+    returns with the history as a :class:`TrainResult` ``(params, history)``.
+
+    ``progress=True`` shows a progress bar if ``tqdm`` is installed. If the loss becomes
+    NaN or infinite, a ``ValueError`` says that training diverged and to lower ``lr``.
+    """
+    _check_rng(rng)
+    epochs = _check_whole(epochs, "epochs")
+    batch_size = _check_whole(batch_size, "batch_size")
+    lr = _check_lr(lr)
+    get_loss(loss).check_output(output)
+    params = copy_params(params)
+    X, y = _input_array(X, params), np.asarray(y)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} targets: give one "
+                         "target per sample.")
+    validation = X_val is not None and y_val is not None
+    if (X_val is None) != (y_val is None):
+        raise ValueError("give both X_val and y_val, or neither.")
+    classes = _is_classification(y)
+    history = History()
+    settings = dict(hidden=hidden, output=output)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        bar = _progress_bar(range(1, epochs + 1), progress)
+        for epoch in bar:
+            order = rng.permutation(X.shape[0])
+            for start in range(0, X.shape[0], batch_size):
+                batch = order[start:start + batch_size]
+                value, grads = loss_and_gradients(params, X[batch], y[batch], loss=loss,
+                                                  **settings)
+                if not math.isfinite(value):
+                    raise _diverged(lr, epoch, f"at batch {start // batch_size + 1}", value)
+                sgd_step_inplace(params, grads, lr)
+            _record(history, params, X, y, loss, classes, settings, "train")
+            if not math.isfinite(history.train_loss[-1]):
+                raise _diverged(lr, epoch, "at the end", history.train_loss[-1])
+            if validation:
+                _record(history, params, X_val, y_val, loss, classes, settings, "val")
+            if hasattr(bar, "set_postfix"):
+                bar.set_postfix(_last(history))
+    return TrainResult(params, history)
+
+
+def _record(history, params, X, y, loss, classes, settings, split) -> None:
+    getattr(history, f"{split}_loss").append(compute_loss(params, X, y, loss=loss, **settings))
+    acc = accuracy(params, X, y, **settings) if classes else math.nan
+    getattr(history, f"{split}_accuracy").append(acc)
+
+
+def _last(history: History) -> dict[str, str]:
+    shown = {"loss": f"{history.train_loss[-1]:.4g}"}
+    if not math.isnan(history.train_accuracy[-1]):
+        shown["acc"] = f"{history.train_accuracy[-1]:.3f}"
+    if history.val_accuracy and not math.isnan(history.val_accuracy[-1]):
+        shown["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
+    return shown
+
+
+# ---------------------------------------------------------------------------------------
+# Data: the handwritten digits bundled with scikit-learn
+# ---------------------------------------------------------------------------------------
+
+class Dataset(NamedTuple):
+    """A data set split in two: rows of X with integer class labels y."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64) -> Dataset:
+    """The 1,797 handwritten digits (8×8 images, classes 0–9) bundled with scikit-learn.
+
+    No download: the data ship inside scikit-learn. Each image is one row of 64 pixel
+    intensities scaled from 0…16 to [0, 1] and stored as ``dtype``; labels are integers
+    0–9 (turn them into one-hot rows with :func:`one_hot` for the MSE loss). The rows are
+    shuffled with ``rng`` and the last ``test_fraction`` of them held out as the test set.
+    """
+    _check_rng(rng)
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, such as 0.25; "
+                         f"got {test_fraction!r}.")
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError("the digits data set ships with scikit-learn: install it with "
+                          "pip install 'scikit-learn>=1.4,<2'.") from None
+    digits = load_digits()
+    X = (digits.data / 16).astype(dtype)
+    y = digits.target.astype(np.intp)
+    order = rng.permutation(len(y))
+    n_test = max(1, round(test_fraction * len(y)))
+    train_rows, test_rows = order[:-n_test], order[-n_test:]
+    return Dataset(X[train_rows], y[train_rows], X[test_rows], y[test_rows])
+
+
+__all__ = [
+    "Cache", "Dataset", "History", "Params", "TrainResult", "accuracy", "backward",
+    "bias_gradient", "class_labels", "compute_loss", "copy_params", "forward",
+    "hidden_delta", "init_params", "layer_forward", "load_digits_dataset",
+    "loss_and_gradients", "one_hot", "output_delta", "predict", "sgd_step",
+    "sgd_step_inplace", "train", "weight_gradient",
+]
