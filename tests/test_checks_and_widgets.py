@@ -90,3 +90,27 @@ def test_explorer_offers_a_static_picture():
 def test_explorer_rejects_unknown_function():
     with pytest.raises(ValueError, match="choose one of"):
         DerivativeExplorer(function="w^2")
+
+
+def test_call_without_reference_refuses_answers_that_call_the_package():
+    import backproplab.mlp as mlp
+    from backproplab.checks import call_without_reference
+    from backproplab.mlp import hidden_delta
+
+    def lazy(delta, W, z_prev):
+        return hidden_delta(delta, W, z_prev, "identity")
+
+    def via_module(delta, W, z_prev):
+        return mlp.hidden_delta(delta, W, z_prev, "identity")
+
+    def honest(delta, W, z_prev):
+        return delta @ W.T
+
+    args = (np.ones((2, 3)), np.ones((4, 3)), np.zeros((2, 4)))
+    for answer in (lazy, via_module):
+        with pytest.raises(AssertionError, match="reference implementation backproplab.mlp.hidden_delta"):
+            call_without_reference(answer, *args)
+    np.testing.assert_allclose(call_without_reference(honest, *args), np.full((2, 4), 3.0))
+    # Everything is put back afterwards.
+    assert mlp.hidden_delta is hidden_delta
+    assert lazy(*args).shape == (2, 4)

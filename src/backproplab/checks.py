@@ -104,3 +104,64 @@ def check_equivalent(expr, expected, allowed: set[sp.Symbol], what: str, *, hint
             _fail(f"{what} is not equivalent to the correct expression (they differ, e.g. at "
                   + ", ".join(f"{s} = {v:.3g}" for s, v in zip(symbols, point))
                   + f"). {hint}".rstrip())
+
+
+#: The package's reference implementations that a homework answer must not call, by module.
+REFERENCE_IMPLEMENTATIONS = {
+    "backproplab.mlp": ("backward", "hidden_delta", "weight_gradient", "bias_gradient",
+                        "output_delta", "loss_and_gradients", "train"),
+    "backproplab.gradcheck": ("numerical_gradients",),
+    "backproplab.losses": ("mse_delta", "cross_entropy_delta", "binary_cross_entropy_delta"),
+}
+
+
+def call_without_reference(function, *args, reference=REFERENCE_IMPLEMENTATIONS, **kwargs):
+    """Call ``function(*args, **kwargs)`` with the package's reference implementations
+    replaced by stand-ins that fail with a message: an answer that only calls them earns no
+    points.
+
+    The reference functions are replaced in their modules, wherever the answer's notebook
+    bound them to a name (``from backproplab.mlp import hidden_delta``) and in the answer's
+    closure, and put back afterwards, also when the call fails.
+    """
+    import importlib
+
+    what = getattr(function, "__name__", "your function")
+    replaced = []  # (namespace, name, original)
+
+    def stand_in(qualified: str):
+        def refuse(*_args, **_kwargs):
+            raise AssertionError(
+                f"{what} calls the book's reference implementation {qualified}; the exercise "
+                "is to write that formula yourself (NumPy operations only).")
+        return refuse
+
+    try:
+        originals = {}
+        for module_name, names in reference.items():
+            module = importlib.import_module(module_name)
+            for name in names:
+                original = module.__dict__[name]
+                originals[id(original)] = f"{module_name}.{name}"
+                replaced.append((module.__dict__, name, original))
+                module.__dict__[name] = stand_in(f"{module_name}.{name}")
+        namespace = getattr(function, "__globals__", {})
+        for name, value in list(namespace.items()):
+            if id(value) in originals and callable(value):
+                replaced.append((namespace, name, value))
+                namespace[name] = stand_in(originals[id(value)])
+        for cell in getattr(function, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            if id(value) in originals and callable(value):
+                replaced.append((cell, None, value))
+                cell.cell_contents = stand_in(originals[id(value)])
+        return function(*args, **kwargs)
+    finally:
+        for namespace, name, original in reversed(replaced):
+            if name is None:
+                namespace.cell_contents = original
+            else:
+                namespace[name] = original
