@@ -47,8 +47,11 @@ def test_chapter_structure(executed):
                       for o in cell.get("outputs", [])
                       if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widget_outputs, "the chapter should show a widget"
-    assert all("image/png" in o["data"] for o in widget_outputs), \
-        "every widget needs a static picture for the website"
+    # The website cannot run widgets: each needs a picture (the demos) or a text showing
+    # its final state (progress bars), not ipywidgets' default text such as "VBox(...)".
+    blank = [o for o in widget_outputs if "image/png" not in o["data"]
+             and re.match(r"\w+\(", o["data"].get("text/plain", "("))]
+    assert not blank, "every widget needs a static picture or text for the website"
 
 
 def _prose(nb: nbformat.NotebookNode) -> str:

@@ -225,7 +225,7 @@ def hidden_delta(delta, W, z_prev, activation):
     ``W`` layer l's weights (n_(l−1), n_l), ``z_prev`` layer l − 1's pre-activation
     (batch, n_(l−1)) and ``activation`` layer l − 1's activation. Returns (batch, n_(l−1)).
     """
-    return (delta @ W.T) * get_hidden_activation(activation).df(z_prev)
+    return (delta @ W.T)
 
 
 def weight_gradient(a_prev, delta):
@@ -393,14 +393,37 @@ class TrainResult(NamedTuple):
 
 
 def _progress_bar(iterable, enabled: bool):
-    """``iterable`` with a tqdm progress bar when asked for and tqdm is installed."""
+    """``iterable`` with a tqdm progress bar when asked for and tqdm is installed.
+
+    In a notebook the bar is a widget, displayed with a display id so that
+    :func:`_finish_progress_bar` can replace the output with the bar's final state: a
+    notebook saved or rendered without a kernel (the website) then shows the finished bar,
+    not the empty one it started as.
+    """
     if not enabled:
         return iterable
     try:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional: no bar then
         return iterable
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    if issubclass(tqdm, notebook_tqdm):  # tqdm.auto chose the notebook widget
+        bar = tqdm(iterable, desc="training", unit="epoch", display=False)
+        from IPython.display import display
+
+        bar.display_handle = display(bar.container, display_id=True)
+        return bar
     return tqdm(iterable, desc="training", unit="epoch")
+
+
+def _finish_progress_bar(bar) -> None:
+    """Close a bar from :func:`_progress_bar` and show its final state (see there)."""
+    if hasattr(bar, "close"):
+        bar.close()
+    handle = getattr(bar, "display_handle", None)
+    if handle is not None:
+        handle.update(bar.container)
 
 
 def _diverged(lr: float, epoch: int, where: str, value: float) -> ValueError:
@@ -463,6 +486,7 @@ def train(params, X, y, *, epochs, batch_size, lr, rng, hidden="sigmoid", output
                 _record(history, params, X_val, y_val, loss, classes, settings, "val")
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(_last(history))
+        _finish_progress_bar(bar)
     return TrainResult(params, history)
 
 
