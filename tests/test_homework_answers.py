@@ -1,0 +1,84 @@
+"""Homework answers, right and wrong, run through the graded cells (without nbgrader).
+
+Each case replaces answer cells of an instructor notebook (solutions/) and runs it in a
+fresh kernel; the test cells that must fail, fail with the expected message, and the others
+pass. The end-to-end nbgrader run is in test_grading_e2e.py; this covers more answers.
+"""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+HW03 = ROOT / "solutions" / "hw03" / "hw03-delta-formulas.ipynb"
+
+LAZY_HW03 = {
+    "q1_answer": ("from backproplab.mlp import hidden_delta as reference\n"
+                  "def hidden_delta(delta, W, z_prev, f_prime):\n"
+                  "    return reference(delta, W, z_prev, 'identity') * f_prime(z_prev)\n"),
+    "q2_answer": ("from backproplab import mlp\n"
+                  "def weight_and_bias_gradients(a_prev, delta):\n"
+                  "    return mlp.weight_gradient(a_prev, delta), mlp.bias_gradient(delta)\n"),
+    "q3_answer": ("from backproplab.mlp import backward\n"
+                  "def backprop(params, X, Y):\n"
+                  "    cache = forward(params, X, 'sigmoid', 'softmax')\n"
+                  "    return backward(params, cache, Y, 'cross_entropy', 'sigmoid', 'softmax')\n"),
+}
+MISSING_F_PRIME = {
+    "q3_answer": ("def backprop(params, X, Y):\n"
+                  "    cache = forward(params, X, hidden='sigmoid', output='softmax')\n"
+                  "    delta = (cache.a[-1] - Y) / X.shape[0]\n"
+                  "    grads = []\n"
+                  "    for l in range(len(params), 0, -1):\n"
+                  "        dW, db = weight_and_bias_gradients(cache.a[l - 1], delta)\n"
+                  "        grads.insert(0, {'W': dW, 'b': db})\n"
+                  "        if l > 1:\n"
+                  "            delta = delta @ params[l - 1]['W'].T\n"
+                  "    return grads\n"),
+    "q4_answer": "delta_out = sp.tanh(z) - y\n",
+}
+
+CASES = {
+    "reference solution": ({}, {}),
+    "calls the package's reference implementation": (LAZY_HW03, {
+        "q1_test": "reference implementation backproplab.mlp.hidden_delta",
+        "q2_test": "reference implementation backproplab.mlp.weight_gradient",
+        "q3_test": "reference implementation backproplab.mlp.backward",
+    }),
+    "forgets f'(z) and the tanh derivative": (MISSING_F_PRIME, {
+        "q3_test": "missing the factor f′(z_prev)",
+        "q4_test": "not equivalent to the correct expression",
+    }),
+}
+
+
+def run_with_answers(path: Path, answers: dict[str, str]) -> dict[str, str | None]:
+    """Run the notebook with some answer cells replaced; each test cell's error (or None)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    results = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            results[meta["grade_id"]] = f"{errors[0].ename}: {errors[0].evalue}" if errors else None
+    return results
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hw03_answers(case):
+    answers, failures = CASES[case]
+    results = run_with_answers(HW03, answers)
+    assert set(failures) <= set(results)
+    for grade_id, error in results.items():
+        if grade_id in failures:
+            assert error and failures[grade_id] in error, f"{grade_id}: {error}"
+        else:
+            assert error is None, f"{grade_id} should pass for '{case}' but: {error}"
