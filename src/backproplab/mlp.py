@@ -225,7 +225,7 @@ def hidden_delta(delta, W, z_prev, activation):
     ``W`` layer l's weights (n_(l−1), n_l), ``z_prev`` layer l − 1's pre-activation
     (batch, n_(l−1)) and ``activation`` layer l − 1's activation. Returns (batch, n_(l−1)).
     """
-    return (delta @ W.T)
+    return (delta @ W.T) * get_hidden_activation(activation).df(z_prev)
 
 
 def weight_gradient(a_prev, delta):
