@@ -198,6 +198,17 @@ def test_correct_gradients_give_a_clean_report(sizes, hidden, output, loss):
         assert str(report).startswith("Gradient check passed")
 
 
+def test_a_small_error_fails_at_the_tolerance():
+    params, X, y = problem([3, 5, 2], 4, "mse")
+    grads = student_gradients(params, X, y, hidden="tanh", output="identity", loss="mse")
+    grads[0]["W"] = grads[0]["W"] * (1 + 1e-5)
+    kwargs = dict(hidden="tanh", output="identity", loss="mse")
+    report = check_gradients(params, X, y, grads, **kwargs)
+    assert not report.ok and {p.where for p in report.problems} == {(1, "W")}
+    assert report.errors[(1, "W")] == pytest.approx(1e-5, rel=1e-3)
+    assert check_gradients(params, X, y, grads, rtol=1e-4, **kwargs).ok
+
+
 def test_reference_can_be_the_analytic_backward_pass():
     params, X, y = problem([3, 5, 2], 4, "mse")
     grads = student_gradients(params, X, y, hidden="tanh", output="identity", loss="mse",

@@ -289,8 +289,10 @@ def test_errors_say_what_to_change():
 
 def test_divergence_is_a_lesson_not_a_traceback():
     params, X, y = make_problem([3, 8, 2], 20, "mse")
-    with pytest.raises(ValueError, match=r"training diverged.*lr=1e\+06.*lower lr"):
-        train(params, X, y * 1e3, epochs=50, batch_size=20, lr=1e6, hidden="tanh",
+    # Four batches per epoch: training stops at the first batch whose loss is inf or NaN.
+    with pytest.raises(ValueError, match=r"training diverged: the loss became (inf|nan) at "
+                                         r"batch \d of epoch \d+ with lr=1e\+06.*lower lr"):
+        train(params, X, y * 1e3, epochs=50, batch_size=5, lr=1e6, hidden="tanh",
               rng=np.random.default_rng(0), progress=False)
     with pytest.raises(ValueError, match="epochs must be a whole number"):
         train(params, X, y, epochs=0, batch_size=4, lr=0.1, rng=np.random.default_rng(0))
@@ -350,6 +352,11 @@ def test_training_on_digits_reaches_a_good_held_out_accuracy(hidden, loss, outpu
     assert history.val_accuracy[-1] > 0.9
     assert accuracy(params, data.X_test, data.y_test, hidden, output) == \
         history.val_accuracy[-1]
+    # The history is measured on the whole training set with the final parameters.
+    assert history.train_loss[-1] == pytest.approx(
+        compute_loss(params, data.X_train, y_train, hidden, output, loss), rel=1e-12)
+    assert history.train_accuracy[-1] == accuracy(params, data.X_train, data.y_train, hidden,
+                                                  output)
 
 
 def test_training_is_reproducible_and_records_only_what_it_can():
@@ -357,6 +364,10 @@ def test_training_is_reproducible_and_records_only_what_it_can():
     runs = [train(params, X, y, epochs=3, batch_size=5, lr=0.1,
                   rng=np.random.default_rng(7), progress=False) for _ in range(2)]
     np.testing.assert_array_equal(runs[0].params[0]["W"], runs[1].params[0]["W"])
+    # Another rng shuffles the samples into other batches: other parameters.
+    other = train(params, X, y, epochs=3, batch_size=5, lr=0.1,
+                  rng=np.random.default_rng(8), progress=False)
+    assert relative_error(other.params[0]["W"], runs[0].params[0]["W"]) > 1e-6
     history = runs[0].history
     assert history.val_loss == [] and history.epochs == 3
     assert all(np.isnan(history.train_accuracy))  # y is not made of classes
