@@ -13,7 +13,7 @@ import sympy as sp
 
 from backproplab.autograd import (
     BackwardStep, Value, backward_steps, name_of, neuron_loss, nodes_by_label, square_loss,
-    to_sympy, topological_order, two_paths)
+    steps_table, to_sympy, topological_order, two_paths)
 from backproplab.derivatives import central_difference
 
 # Each case: a function of Values (a "graph builder", usable with torch tensors too, see
@@ -154,6 +154,18 @@ def test_backward_steps_record_the_pass():
     for leaf in (n for n in topological_order(J) if not n.children):
         added = sum(a for s in steps for c, a in zip(s.children, s.added) if c is leaf)
         assert leaf.grad == added
+
+
+def test_steps_table_has_a_row_per_edge():
+    table = steps_table(backward_steps(square_loss(1.0))).splitlines()
+    assert table[0].split() == ["step", "node", "dJ/dnode", "child", "local", "added",
+                                "child", "grad", "now"]
+    assert [row.split() for row in table[1:]] == [
+        ["1", "J", "1", "s", "10", "10", "10"],
+        ["2", "s", "10", "2", "1", "10", "10"],
+        ["2", "s", "10", "u", "1", "10", "10"],
+        ["3", "u", "10", "3", "1", "10", "10"],
+        ["3", "u", "10", "w", "3", "30", "30"]]
 
 
 def test_backward_steps_of_a_lone_leaf():

@@ -171,7 +171,7 @@ class Value:
 
     def sigmoid(self) -> Value:
         x = self.data
-        if x >= 0:  # two forms of 1/(1 + e**-x), so that exp never overflows
+        if x >= 0:  # two forms of 1/(1 + e**-x): exp never overflows
             s = 1 / (1 + math.exp(-x))
         else:
             s = math.exp(x) / (1 + math.exp(x))
@@ -204,27 +204,29 @@ class Value:
     # ---- the backward pass
 
     def _backward(self) -> None:
-        """This node's step of the backward pass: the chain rule for each child.
+        """This node's step of the backward pass: the chain rule, per child.
 
-        When it runs, ``self.grad`` = dJ/d(self) is complete. Each child gets local
-        derivative × ``self.grad`` *added* to its grad (eq-chain-local): a child that feeds
-        several nodes collects one term from each (eq-multivariate-chain).
+        When it runs, ``self.grad`` = dJ/d(self) is complete. Each child gets
+        local derivative × ``self.grad`` *added* to its grad
+        (eq-chain-local): a child that feeds several nodes collects one term
+        from each (eq-multivariate-chain).
         """
         for child, local in zip(self.children, self.local_grads):
             child.grad += local * self.grad
 
-    def backward(self, on_step: Callable[[Value], None] | None = None) -> None:
-        """Set ``grad`` of every node of this graph to dJ/d(node), J being this node.
+    def backward(self, on_step: Callable[[Value], None] | None = None):
+        """Set ``grad`` of every node of this graph to dJ/d(node), J = self.
 
-        Reverse-mode accumulation (eq-reverse-mode): reset every grad to 0, seed
-        dJ/dJ = 1, then visit the nodes from J back to the inputs, each one only after all
-        the nodes that use it, and let each pass its grad on to its children. Calling
-        ``backward`` again gives the same grads (they are reset, not added to).
-        ``on_step(node)``, if given, is called after each node's step (``backward_steps``
-        records the pass with it).
+        Reverse-mode accumulation (eq-reverse-mode): reset every grad to 0,
+        seed dJ/dJ = 1, then visit the nodes from J back to the inputs, each
+        only after all the nodes that use it, and let each pass its grad on
+        to its children. Calling ``backward`` again gives the same grads
+        (they are reset, not added to). ``on_step(node)``, if given, is
+        called after each node's step (``backward_steps`` records with it).
         """
         if on_step is not None and not callable(on_step):
-            raise TypeError(f"on_step must be a function of one node, or None; got {on_step!r}.")
+            raise TypeError("on_step must be a function of one node, or None; "
+                            f"got {on_step!r}.")
         order = topological_order(self)
         for node in order:
             node.grad = 0.0
@@ -252,10 +254,11 @@ def _check_root(root, what: str) -> Value:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node of ``root``'s graph once, each after all of its children (inputs first).
+    """Every node of ``root``'s graph once, each after all of its children.
 
-    Depth-first, without recursion (a deep graph cannot hit Python's recursion limit).
-    Reversed, it is the order of the backward pass: each node before its children.
+    Inputs come first, ``root`` last; reversed, it is the order of the backward
+    pass. Depth-first, without recursion: a deep graph cannot hit Python's
+    recursion limit.
     """
     root = _check_root(root, "topological_order")
     order, seen = [], set()
@@ -333,10 +336,27 @@ def backward_steps(root: Value) -> list[BackwardStep]:
     return steps
 
 
+def steps_table(steps: list[BackwardStep]) -> str:
+    """``backward_steps`` as a text table: one row per edge, what a node passes on.
+
+    Columns: the step, its node and upstream gradient dJ/d(node), the child, the
+    local derivative d(node)/d(child), the product added to the child's grad, and
+    the child's grad after the step.
+    """
+    rows = [f"{'step':>4}  {'node':5} {'dJ/dnode':>9}  {'child':6} {'local':>8} "
+            f"{'added':>9}  {'child grad now':>14}"]
+    for k, step in enumerate(steps, start=1):
+        for child, local, added in zip(step.children, step.local_grads, step.added):
+            rows.append(f"{k:>4}  {name_of(step.node):5} {step.upstream:9.4g}  "
+                        f"{name_of(child):6} {local:8.4g} {added:9.4g}  "
+                        f"{step.grads[child]:14.4g}")
+    return "\n".join(rows)
+
+
 # ---- the chapter's example graphs, every node labelled --------------------------------
 
 def square_loss(w: float = 1.0) -> Value:
-    """J = (2 + 3w)² as a graph, u = 3w, s = 2 + u, J = s² (eq-square-chain)."""
+    """(2 + 3w)² as the graph u = 3w, s = 2 + u, J = s² (eq-square-chain)."""
     w = Value(w, label="w")
     u = 3 * w
     u.label = "u"
@@ -347,10 +367,12 @@ def square_loss(w: float = 1.0) -> Value:
     return J
 
 
-def neuron_loss(x: float = 1.5, w: float = 0.8, b: float = -0.5, y: float = 1.0) -> Value:
+def neuron_loss(x: float = 1.5, w: float = 0.8, b: float = -0.5,
+                y: float = 1.0) -> Value:
     """One sigmoid neuron and its squared error as a graph (eq-neuron-chain).
 
-    p = w·x, z = p + b, a = σ(z), e = a − y, J = e². Inputs x, w, b and target y.
+    p = w·x, z = p + b, a = σ(z), e = a − y, J = e², with input x, weight w,
+    bias b and target y.
     """
     x, w, b, y = Value(x, "x"), Value(w, "w"), Value(b, "b"), Value(y, "y")
     p = w * x
@@ -367,7 +389,11 @@ def neuron_loss(x: float = 1.5, w: float = 0.8, b: float = -0.5, y: float = 1.0)
 
 
 def two_paths(w: float = 2.0) -> Value:
-    """J = w·(w + 1): the input w feeds two nodes, v = w + 1 and J = w·v (eq-multivariate-chain)."""
+    """J = w·(w + 1) as a graph: w feeds two nodes, v = w + 1 and J = w·v.
+
+    Its dJ/dw is a sum of two terms, one per node that uses w
+    (eq-multivariate-chain).
+    """
     w = Value(w, label="w")
     v = w + 1
     v.label = "v"
