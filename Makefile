@@ -44,6 +44,7 @@ test: $(DEVSTAMP)
 	$(BIN)/python -m pytest
 
 bench: $(DEVSTAMP)
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"  # the "torch" extra: CPU build, for train_step.py
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
