@@ -31,8 +31,8 @@ SITE_BUILD_TIMEOUT = 900  # seconds for a cold `jupyter-book build`
 SECRET_BLOCK = re.compile(
     r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[ \t]*\n(.*?)^[ \t]*### END \1[ \t]*$",
     re.S | re.M)
-# Shorter lines (``return grad``, ``w = w + 1``) are too common to mean a leak.
-MIN_SECRET_LENGTH = 12
+# Shorter lines (``return grads``, ``w = w + 1``) are too common to mean a leak.
+MIN_SECRET_LENGTH = 16
 
 
 @dataclass(frozen=True)
