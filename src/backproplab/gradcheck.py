@@ -388,6 +388,9 @@ def check_gradients(params, X, y, grads, *, hidden, output, loss, rtol=1e-7, eps
     arrays the check recomputes the gradients with each mistake of ``MISTAKES`` and names
     those that reproduce the given numbers. ``hidden``, ``output`` and ``loss`` must be
     those the gradients were computed for. Nothing given is changed.
+
+    Wrong shapes and NaNs are reported as problems; only ``grads`` that are not a list of
+    one ``{"W", "b"}`` dict per layer raise a ``TypeError`` (saying what was passed).
     """
     if reference not in ("numerical", "analytic"):
         raise ValueError(f"reference must be 'numerical' or 'analytic'; got {reference!r}.")
