@@ -12,7 +12,24 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+HW02 = ROOT / "solutions" / "hw02" / "hw02-chain-rule.ipynb"
 HW03 = ROOT / "solutions" / "hw03" / "hw03-delta-formulas.ipynb"
+
+# Typical slips in homework 2: the inner derivative of tanh, the quotient rule, the second
+# path of a node used twice, a number instead of a graph, and the chain rule's last factor.
+WRONG_HW02 = {
+    "q1_answer": ("d_tanh = 1 - sp.tanh(z)\n"
+                  "d_sigmoid = sp.exp(-z) / (1 + sp.exp(-z)) ** 2\n"
+                  "d_div_v = -u / v\n"),
+    "q2_answer": ('grads = {"J": 1.0}\n'
+                  'grads["d"] = 2 * (-8.0) * grads["J"]\n'
+                  'grads["c"] = 1.0 * grads["d"]\n'
+                  'grads["x"] = -2.0 * grads["c"]\n'
+                  'grads["y"] = 3.0 * grads["c"]\n'),
+    "q3_answer": ("def tanh_from_exp(z):\n"
+                  "    return Value(math.tanh(z.data))\n"),
+    "q4_answer": "dJ_dw = 2 * (sp.tanh(w * x + b) - y) * x\n",
+}
 
 LAZY_HW03 = {
     "q1_answer": ("from backproplab.mlp import hidden_delta as reference\n"
@@ -38,6 +55,17 @@ MISSING_F_PRIME = {
                   "            delta = delta @ params[l - 1]['W'].T\n"
                   "    return grads\n"),
     "q4_answer": "delta_out = sp.tanh(z) - y\n",
+}
+
+HW02_CASES = {
+    "reference solution": ({}, {}),
+    "typical slips": (WRONG_HW02, {
+        "q1_test_tanh": "not equivalent to the correct expression",
+        "q1_test_div": "not equivalent to the correct expression",
+        "q2_test": "y feeds two nodes",
+        "q3_test": "so that backward can reach z",
+        "q4_test": "not equivalent to the correct expression",
+    }),
 }
 
 CASES = {
@@ -76,6 +104,18 @@ def run_with_answers(path: Path, answers: dict[str, str]) -> dict[str, str | Non
 def test_hw03_answers(case):
     answers, failures = CASES[case]
     results = run_with_answers(HW03, answers)
+    assert set(failures) <= set(results)
+    for grade_id, error in results.items():
+        if grade_id in failures:
+            assert error and failures[grade_id] in error, f"{grade_id}: {error}"
+        else:
+            assert error is None, f"{grade_id} should pass for '{case}' but: {error}"
+
+
+@pytest.mark.parametrize("case", list(HW02_CASES))
+def test_hw02_answers(case):
+    answers, failures = HW02_CASES[case]
+    results = run_with_answers(HW02, answers)
     assert set(failures) <= set(results)
     for grade_id, error in results.items():
         if grade_id in failures:
