@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 JB_FLAGS := -W -n --keep-going
+# TORCH=1 make test also runs the comparisons with PyTorch (float64), after installing the
+# local CPU build torch==2.13.0; without it those tests are skipped.
+TORCH  ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: book venv test exercises bench clean help
@@ -41,6 +44,7 @@ exercises: $(STAMP)
 	$(BIN)/python -m backproplab.course release --all
 
 test: $(DEVSTAMP)
+	if [ -n "$(TORCH)" ]; then $(BIN)/python -m pip install --quiet torch==2.13.0; fi
 	$(BIN)/python -m pytest
 
 bench: $(DEVSTAMP)

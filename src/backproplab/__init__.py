@@ -1,8 +1,11 @@
 """Backprop Lab's helper package: the code the book's chapters show and run.
 
-One module per chapter topic (``derivatives`` for chapter 1, ``autograd`` for chapter 2),
-plus shared modules (``plotting``, ``widgets``, ``checks``). Importing the package needs
-only NumPy and SymPy; ``plotting`` needs matplotlib and ``widgets`` needs ipywidgets.
+One module per chapter topic — ``derivatives`` (chapter 1), ``autograd`` (chapter 2),
+``mlp`` (chapter 3) — plus shared modules: ``activations``, ``losses``, ``gradcheck``,
+``plotting``, ``widgets``, ``checks`` (homework tests), ``feedback`` and ``course``
+(nbgrader), ``sphinxext`` (the book's Binder links). Importing the package and its
+numeric modules needs only NumPy and SymPy; ``plotting`` needs matplotlib, ``widgets``
+ipywidgets, and ``mlp.load_digits_dataset`` scikit-learn.
 """
 
 __version__ = "0.1.0"
