@@ -114,3 +114,37 @@ def test_call_without_reference_refuses_answers_that_call_the_package():
     # Everything is put back afterwards.
     assert mlp.hidden_delta is hidden_delta
     assert lazy(*args).shape == (2, 4)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_delta_explorer_computes_checked_gradients(activation, loss):
+    from backproplab.gradcheck import check_gradients
+    from backproplab.widgets import DeltaExplorer
+
+    explorer = DeltaExplorer(activation="sigmoid", loss="cross_entropy", stage=0)
+    explorer.activation.value = activation
+    explorer.loss.value = loss
+    output = DeltaExplorer.LOSSES[loss]
+    report = check_gradients(explorer.params, explorer.x, explorer.y, explorer.grads,
+                             hidden=activation, output=output, loss=loss)
+    assert report.ok, str(report)
+    # The hidden deltas it shows are the ones the weight gradients of layer 1 come from.
+    np.testing.assert_allclose(explorer.grads[0]["W"], explorer.x.T @ explorer.deltas[1])
+    for stage in range(explorer.stage.max + 1):
+        explorer.stage.value = stage
+        assert explorer.png.startswith(b"\x89PNG")
+        assert f"{explorer.deltas[1][0, 0]:+.4f}" in explorer.readout.value or stage not in (5, 6)
+
+
+def test_delta_explorer_buttons_stop_at_the_ends():
+    from backproplab.widgets import DeltaExplorer
+
+    explorer = DeltaExplorer(stage=0)
+    explorer.previous.click()
+    assert explorer.stage.value == 0
+    for _ in range(20):
+        explorer.next.click()
+    assert explorer.stage.value == explorer.stage.max
+    with pytest.raises(ValueError, match="choose one of"):
+        DeltaExplorer(activation="softplus")
