@@ -68,7 +68,7 @@ HW02_CASES = {
     }),
 }
 
-CASES = {
+HW03_CASES = {
     "reference solution": ({}, {}),
     "calls the package's reference implementation": (LAZY_HW03, {
         "q1_test": "reference implementation backproplab.mlp.hidden_delta",
@@ -100,22 +100,15 @@ def run_with_answers(path: Path, answers: dict[str, str]) -> dict[str, str | Non
     return results
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_hw03_answers(case):
-    answers, failures = CASES[case]
-    results = run_with_answers(HW03, answers)
-    assert set(failures) <= set(results)
-    for grade_id, error in results.items():
-        if grade_id in failures:
-            assert error and failures[grade_id] in error, f"{grade_id}: {error}"
-        else:
-            assert error is None, f"{grade_id} should pass for '{case}' but: {error}"
+NOTEBOOKS = {"hw02": (HW02, HW02_CASES), "hw03": (HW03, HW03_CASES)}
 
 
-@pytest.mark.parametrize("case", list(HW02_CASES))
-def test_hw02_answers(case):
-    answers, failures = HW02_CASES[case]
-    results = run_with_answers(HW02, answers)
+@pytest.mark.parametrize("homework, case", [(hw, case) for hw, (_, cases) in NOTEBOOKS.items()
+                                            for case in cases])
+def test_answers(homework, case):
+    path, cases = NOTEBOOKS[homework]
+    answers, failures = cases[case]
+    results = run_with_answers(path, answers)
     assert set(failures) <= set(results)
     for grade_id, error in results.items():
         if grade_id in failures:
