@@ -1,0 +1,434 @@
+"""Gradient descent and its variants behind one interface: ``step(params, grads)``.
+
+Chapter 4 of the book, ``book/04-gradient-descent.md``. Equation labels in the docstrings
+are the labels of that chapter:
+
+- ``eq-sgd``: w ← w − lr g (plain gradient descent, on a batch, a mini-batch or one example);
+- ``eq-momentum``: v ← beta v + g, w ← w − lr v;
+- ``eq-rmsprop``: s ← beta s + (1 − beta) g², w ← w − lr g / (√s + eps);
+- ``eq-adam``: m and v as running means of g and g², corrected for their start at 0;
+- ``eq-l2`` and ``eq-l1``: weight decay (L2) and the L1 penalty, added to the gradient.
+
+Every optimizer is an object with ``step(params, grads) -> new params`` and ``reset()``.
+``params`` may be one NumPy array (a point on a 2-D loss surface) or the MLP's list of
+``{"W", "b"}`` dicts, or any nesting of lists, tuples and dicts of arrays; ``grads`` has the
+same structure. ``step`` never changes its arguments: it returns new arrays and keeps its
+running state (velocity, running means, step count) inside the optimizer. The conventions
+are PyTorch's (``torch.optim.SGD``, ``RMSprop``, ``Adam``) with default dampening,
+``centered=False``, ``amsgrad=False``; ``weight_decay`` is PyTorch's coupled L2 (added to
+the gradient, not AdamW's decoupled decay) and applies to every array, biases included.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from backproplab.mlp import (Params, _check_rng, _check_whole, _input_array,
+                             _is_classification, accuracy, compute_loss, copy_params,
+                             loss_and_gradients)
+from backproplab.losses import get_loss
+
+
+# ---------------------------------------------------------------------------------------
+# Params as trees of arrays
+# ---------------------------------------------------------------------------------------
+
+def flatten(tree) -> tuple[list[np.ndarray], Callable]:
+    """The arrays of ``tree`` (an array, or lists/tuples/dicts of them) and a function that
+    builds a tree of the same structure from a list of new arrays."""
+    if isinstance(tree, dict):
+        keys = list(tree)
+        parts = [flatten(tree[k]) for k in keys]
+        return _join(parts, lambda values: dict(zip(keys, values)))
+    if isinstance(tree, (list, tuple)):
+        parts = [flatten(item) for item in tree]
+        kind = type(tree)
+        return _join(parts, lambda values: kind(values))
+    if isinstance(tree, (np.ndarray, float, int, np.floating)) and not isinstance(tree, bool):
+        return [np.asarray(tree, dtype=float) if not isinstance(tree, np.ndarray) else tree], \
+            lambda values: values[0]
+    raise TypeError(f"params and grads must be arrays, or lists and dicts of arrays; found a "
+                    f"{type(tree).__name__}.")
+
+
+def _join(parts, combine):
+    leaves = [leaf for part_leaves, _ in parts for leaf in part_leaves]
+    sizes = [len(part_leaves) for part_leaves, _ in parts]
+
+    def rebuild(values):
+        out, start = [], 0
+        for (_, build), size in zip(parts, sizes):
+            out.append(build(values[start:start + size]))
+            start += size
+        return combine(out)
+    return leaves, rebuild
+
+
+def tree_map(f, tree, *others):
+    """Apply ``f`` to the arrays of ``tree`` (and the matching arrays of ``others``)."""
+    leaves, rebuild = flatten(tree)
+    other_leaves = [flatten(other)[0] for other in others]
+    return rebuild([f(*arrays) for arrays in zip(leaves, *other_leaves)])
+
+
+# ---------------------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------------------
+
+def _positive(value, name: str, example: str) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number such as {example}; got {value!r}.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number such as {example}; got {value!r}.")
+    return value
+
+
+def _fraction(value, name: str, example: str) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number such as {example}; got {value!r}.") from None
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be at least 0 and below 1, such as {example}; "
+                         f"got {value!r}.")
+    return value
+
+
+def _not_negative(value, name: str) -> float:
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a number >= 0 such as 1e-4 (0 switches it off); "
+                         f"got {value!r}.")
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Regularisation: penalties added to the gradient
+# ---------------------------------------------------------------------------------------
+
+def l2_gradient(w, g, weight_decay):
+    """The gradient of ``loss + weight_decay/2 · Σ w²`` (equation ``eq-l2``): g + λ w."""
+    return g + weight_decay * w
+
+
+def l1_gradient(w, g, l1):
+    """The (sub)gradient of ``loss + l1 · Σ |w|`` (equation ``eq-l1``): g + λ sign(w)."""
+    return g + l1 * np.sign(w)
+
+
+# ---------------------------------------------------------------------------------------
+# The optimizers
+# ---------------------------------------------------------------------------------------
+
+class Optimizer:
+    """Base of the optimizers: ``step(params, grads)`` applies ``update`` to every array.
+
+    A subclass writes its rule for one array in ``update(w, g, state)``, returning the new
+    array and its new state (a tuple of arrays, empty for plain gradient descent);
+    ``self.t`` is the number of the current step, 1 on the first. ``weight_decay`` (L2,
+    ``eq-l2``) and ``l1`` (``eq-l1``) add their penalty's gradient first.
+    """
+
+    def __init__(self, lr, *, weight_decay=0.0, l1=0.0):
+        self.lr = _positive(lr, "lr (the learning rate)", "0.1")
+        self.weight_decay = _not_negative(weight_decay, "weight_decay")
+        self.l1 = _not_negative(l1, "l1")
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the running state, so the next step is a first step again."""
+        self.t = 0
+        self.state = None
+
+    def initial_state(self, w) -> tuple:
+        """The state of one array before the first step (zeros of its shape)."""
+        return ()
+
+    def update(self, w, g, state):
+        raise NotImplementedError
+
+    def step(self, params, grads):
+        """New parameters after one step; ``params`` and ``grads`` are not changed."""
+        leaves, rebuild = flatten(params)
+        try:
+            grad_leaves, _ = flatten(grads)
+        except TypeError:
+            grad_leaves = None
+        if grad_leaves is None or len(grad_leaves) != len(leaves) or any(
+                np.shape(g) != np.shape(w) for w, g in zip(leaves, grad_leaves)):
+            raise ValueError("grads must have the structure and shapes of params (one "
+                             "gradient array per parameter array, of the same shape).")
+        if self.state is None:
+            self.state = [self.initial_state(w) for w in leaves]
+        elif len(self.state) != len(leaves):
+            raise ValueError(f"this {type(self).__name__} was used on parameters with "
+                             f"{len(self.state)} arrays and now gets {len(leaves)}: call "
+                             "reset() before using it on other parameters.")
+        self.t += 1
+        new_leaves = []
+        for k, (w, g) in enumerate(zip(leaves, grad_leaves)):
+            if self.weight_decay:
+                g = l2_gradient(w, g, self.weight_decay)
+            if self.l1:
+                g = l1_gradient(w, g, self.l1)
+            w_new, self.state[k] = self.update(w, g, self.state[k])
+            new_leaves.append(w_new)
+        return rebuild(new_leaves)
+
+    def _options(self) -> str:
+        extra = "".join(f", {name}={getattr(self, name):g}"
+                        for name in ("weight_decay", "l1") if getattr(self, name))
+        return extra
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class SGD(Optimizer):
+    """Plain gradient descent (equation ``eq-sgd``): w ← w − lr g."""
+
+    def update(self, w, g, state):
+        return w - self.lr * g, state
+
+    def __repr__(self) -> str:
+        return f"SGD(lr={self.lr:g}{self._options()})"
+
+
+class Momentum(Optimizer):
+    """Gradient descent with momentum (equation ``eq-momentum``), PyTorch's convention:
+    the velocity v ← beta v + g collects past gradients, and w ← w − lr v."""
+
+    def __init__(self, lr, beta=0.9, **options):
+        self.beta = _fraction(beta, "beta (the momentum)", "0.9")
+        super().__init__(lr, **options)
+
+    def initial_state(self, w):
+        return (np.zeros_like(w),)
+
+    def update(self, w, g, state):
+        (v,) = state
+        v = self.beta * v + g
+        return w - self.lr * v, (v,)
+
+    def __repr__(self) -> str:
+        return f"Momentum(lr={self.lr:g}, beta={self.beta:g}{self._options()})"
+
+
+class RMSProp(Optimizer):
+    """RMSProp (equation ``eq-rmsprop``): divide each step by a running root mean square
+    of the gradient, s ← beta s + (1 − beta) g², w ← w − lr g / (√s + eps)."""
+
+    def __init__(self, lr, beta=0.99, eps=1e-8, **options):
+        self.beta = _fraction(beta, "beta (the decay of the running mean)", "0.99")
+        self.eps = _positive(eps, "eps", "1e-8")
+        super().__init__(lr, **options)
+
+    def initial_state(self, w):
+        return (np.zeros_like(w),)
+
+    def update(self, w, g, state):
+        (s,) = state
+        s = self.beta * s + (1 - self.beta) * g**2
+        return w - self.lr * g / (np.sqrt(s) + self.eps), (s,)
+
+    def __repr__(self) -> str:
+        return f"RMSProp(lr={self.lr:g}, beta={self.beta:g}{self._options()})"
+
+
+class Adam(Optimizer):
+    """Adam (equation ``eq-adam``): momentum's running mean m of g, RMSProp's running mean
+    v of g², both divided by 1 − beta^t to undo their start at zero."""
+
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, **options):
+        self.beta1 = _fraction(beta1, "beta1", "0.9")
+        self.beta2 = _fraction(beta2, "beta2", "0.999")
+        self.eps = _positive(eps, "eps", "1e-8")
+        super().__init__(lr, **options)
+
+    def initial_state(self, w):
+        return (np.zeros_like(w), np.zeros_like(w))
+
+    def update(self, w, g, state):
+        m, v = state
+        m = self.beta1 * m + (1 - self.beta1) * g
+        v = self.beta2 * v + (1 - self.beta2) * g**2
+        m_hat = m / (1 - self.beta1**self.t)
+        v_hat = v / (1 - self.beta2**self.t)
+        return w - self.lr * m_hat / (np.sqrt(v_hat) + self.eps), (m, v)
+
+    def __repr__(self) -> str:
+        return (f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}"
+                f"{self._options()})")
+
+
+#: The optimizers by name, for menus and loops.
+OPTIMIZERS = {"SGD": SGD, "Momentum": Momentum, "RMSProp": RMSProp, "Adam": Adam}
+
+
+def make_optimizer(name: str, lr, beta=None, **options) -> Optimizer:
+    """An optimizer by name with learning rate ``lr``; ``beta`` sets Momentum's beta,
+    RMSProp's beta or Adam's beta1 (ignored by SGD; None keeps the default)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {list(OPTIMIZERS)}.")
+    if beta is not None and name == "Adam":
+        options["beta1"] = beta
+    elif beta is not None and name != "SGD":
+        options["beta"] = beta
+    return OPTIMIZERS[name](lr, **options)
+
+
+# ---------------------------------------------------------------------------------------
+# Mini-batches
+# ---------------------------------------------------------------------------------------
+
+def minibatches(n, batch_size, rng, shuffle=True):
+    """The row indices of one epoch over ``n`` samples, ``batch_size`` at a time.
+
+    Shuffles the order with ``rng`` (unless ``shuffle=False``) and yields index arrays of
+    ``batch_size`` rows, the last one smaller when ``batch_size`` does not divide ``n``.
+    Every row appears exactly once. ``batch_size=n`` is batch gradient descent (one step
+    per epoch), ``batch_size=1`` stochastic gradient descent (n steps per epoch).
+    """
+    n = _check_whole(n, "n (the number of samples)")
+    batch_size = _check_whole(batch_size, "batch_size")
+    if batch_size > n:
+        raise ValueError(f"batch_size {batch_size} is larger than the {n} samples; use at "
+                         f"most batch_size={n} (that is batch gradient descent).")
+    if shuffle:
+        _check_rng(rng)
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+def iterations_per_epoch(n, batch_size) -> int:
+    """How many steps (iterations) one epoch over ``n`` samples takes: ⌈n / batch_size⌉."""
+    return -(-_check_whole(n, "n") // _check_whole(batch_size, "batch_size"))
+
+
+def gradient_noise(params, X, y, batch_size, rng, n_draws=200, **settings) -> float:
+    """How far a mini-batch gradient lands from the full-batch gradient, measured.
+
+    Draws ``n_draws`` random batches of ``batch_size`` rows (without replacement) and
+    returns the mean of ‖g_batch − g‖² / ‖g‖² over the draws, with all arrays of the
+    gradient taken together. ``settings`` are ``hidden``, ``output`` and ``loss``.
+    """
+    _check_rng(rng)
+    _, full = loss_and_gradients(params, X, y, **settings)
+    full = np.concatenate([a.ravel() for a in flatten(full)[0]])
+    errors = []
+    for _ in range(_check_whole(n_draws, "n_draws")):
+        rows = rng.choice(len(X), size=batch_size, replace=False)
+        _, batch = loss_and_gradients(params, X[rows], y[rows], **settings)
+        batch = np.concatenate([a.ravel() for a in flatten(batch)[0]])
+        errors.append(np.sum((batch - full) ** 2) / np.sum(full**2))
+    return float(np.mean(errors))
+
+
+# ---------------------------------------------------------------------------------------
+# Training an MLP with any optimizer
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class OptimizerHistory:
+    """What :func:`train_with` records: the mini-batch loss of every iteration, and per
+    epoch the loss on the training set and (if given) the validation set."""
+
+    iteration_loss: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
+
+
+class OptimizerResult(NamedTuple):
+    params: Params
+    history: OptimizerHistory
+
+
+def _diverged(optimizer, epoch: int, iteration: int, value: float) -> ValueError:
+    return ValueError(
+        f"training diverged: the loss became {value} at iteration {iteration} (epoch "
+        f"{epoch}) with {optimizer!r}. The steps overshot the minimum; lower lr (try "
+        f"lr={optimizer.lr / 10:g}) and train again."
+    )
+
+
+def train_with(optimizer, params, X, y, *, epochs, batch_size, rng, hidden="sigmoid",
+               output="identity", loss="mse", X_val=None, y_val=None,
+               patience=None) -> OptimizerResult:
+    """Train an MLP with ``optimizer`` on mini-batches of (X, y) for up to ``epochs`` epochs.
+
+    Resets the optimizer, then every iteration takes a batch from :func:`minibatches`,
+    computes the loss and gradients (``mlp.loss_and_gradients``) and the optimizer's step.
+    Records the loss of every iteration and, per epoch, the loss on (X, y) and on
+    (X_val, y_val). With ``patience`` (and a validation set) it stops early when the
+    validation loss has not improved for ``patience`` epochs and returns the parameters of
+    the best epoch (early stopping); otherwise those of the last one. ``params`` is not
+    changed. A loss that becomes NaN or infinite raises a ``ValueError`` saying to lower lr.
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be one of {list(OPTIMIZERS)} such as SGD(lr=0.1); "
+                        f"got {optimizer!r}.")
+    _check_rng(rng)
+    epochs = _check_whole(epochs, "epochs")
+    get_loss(loss).check_output(output)
+    params = copy_params(params)
+    X, y = _input_array(X, params), np.asarray(y)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} targets: give one "
+                         "target per sample.")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("give both X_val and y_val, or neither.")
+    if patience is not None and X_val is None:
+        raise ValueError("early stopping (patience) needs a validation set: pass X_val and "
+                         "y_val.")
+    settings = dict(hidden=hidden, output=output, loss=loss)
+    classes = _is_classification(y)
+    history = OptimizerHistory()
+    optimizer.reset()
+    best, best_params, iteration = math.inf, params, 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for epoch in range(1, epochs + 1):
+            for rows in minibatches(len(X), min(batch_size, len(X)), rng):
+                iteration += 1
+                value, grads = loss_and_gradients(params, X[rows], y[rows], **settings)
+                if not math.isfinite(value):
+                    raise _diverged(optimizer, epoch, iteration, value)
+                history.iteration_loss.append(value)
+                params = optimizer.step(params, grads)
+            history.train_loss.append(compute_loss(params, X, y, **settings))
+            if not math.isfinite(history.train_loss[-1]):
+                raise _diverged(optimizer, epoch, iteration, history.train_loss[-1])
+            if X_val is None:
+                continue
+            history.val_loss.append(compute_loss(params, X_val, y_val, **settings))
+            if classes:
+                history.val_accuracy.append(accuracy(params, X_val, y_val, hidden, output))
+            if history.val_loss[-1] < best:
+                best, best_params, history.best_epoch = history.val_loss[-1], params, epoch
+            elif patience is not None and epoch - history.best_epoch >= patience:
+                history.stopped_early = True
+                break
+    if patience is not None:
+        return OptimizerResult(best_params, history)
+    return OptimizerResult(params, history)
+
+
+__all__ = [
+    "Adam", "Momentum", "OPTIMIZERS", "Optimizer", "OptimizerHistory", "OptimizerResult",
+    "RMSProp", "SGD", "flatten", "gradient_noise", "iterations_per_epoch", "l1_gradient",
+    "l2_gradient", "make_optimizer", "minibatches", "train_with", "tree_map",
+]
