@@ -1,0 +1,389 @@
+"""Deep networks: vanishing and exploding gradients, and the remedies.
+
+Chapter 5 of the book, ``book/05-vanishing-exploding.md``. Equation labels in the
+docstrings are the labels of that chapter:
+
+- ``eq-delta-product``: the delta of layer l is the output delta times one factor
+  ``W^kᵀ diag f′(z^(k−1))`` per layer above it — the product that vanishes or explodes;
+- ``eq-bn-forward``: batch normalisation, x̂ = (x − μ_B) / sqrt(σ²_B + ε), y = γ x̂ + β;
+- ``eq-bn-backward``: its compact backward pass,
+  dx = γ / (m sqrt(σ²_B + ε)) · (m dy − Σ dy − x̂ Σ (dy x̂));
+- ``eq-residual``: a residual block a_out = a + f(a W + b), whose backward pass adds the
+  upstream gradient unchanged to the one through the layer;
+- ``eq-clip``: gradient clipping by the global norm;
+- ``eq-dropout``: inverted dropout, a ⊙ mask / (1 − p).
+
+Conventions as in ``backproplab.mlp``: rows are examples, ``W`` has shape (n_in, n_out),
+``z = a_prev @ W + b``. Randomness comes from an explicit ``numpy.random.Generator``. No
+function here changes its arguments; each returns new arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from backproplab.activations import get_hidden_activation
+from backproplab.losses import get_loss
+from backproplab.mlp import (_check_lr, _check_rng, bias_gradient, init_params,
+                             loss_and_gradients, weight_gradient)
+
+Params = list[dict[str, np.ndarray]]
+
+
+# ---------------------------------------------------------------------------------------
+# Measuring: the gradient norm of every layer
+# ---------------------------------------------------------------------------------------
+
+def gradient_norms(params, X, y, hidden="sigmoid", output="softmax", loss="cross_entropy",
+                   of="W"):
+    """The size of each layer's weight gradient, ‖dL/dW^l‖ (Frobenius norm), l = 1 … L.
+
+    ``of="b"`` measures the bias gradients instead; for a single example that is the norm
+    of the layer's delta itself.
+    One forward and one backward pass of ``backproplab.mlp`` (``loss_and_gradients``);
+    returns an array of L floats, the first for the layer next to the input. Their ratios
+    show the product of ``eq-delta-product`` at work: small numbers at the start mean the
+    gradient vanished on its way back, large ones that it exploded.
+    """
+    if of not in ("W", "b"):
+        raise ValueError(f"of must be 'W' (weight gradients) or 'b' (bias gradients); got {of!r}.")
+    _, grads = loss_and_gradients(params, X, y, hidden, output, loss)
+    return np.array([np.linalg.norm(g[of]) for g in grads])
+
+
+# ---------------------------------------------------------------------------------------
+# Batch normalisation
+# ---------------------------------------------------------------------------------------
+
+class RunningStats(NamedTuple):
+    """Running averages of a batch-norm layer's mean and variance, used at inference."""
+
+    mean: np.ndarray
+    var: np.ndarray
+
+
+class BatchNormCache(NamedTuple):
+    """What the batch-norm forward pass keeps: x̂, 1/sqrt(σ² + ε), γ and the mode."""
+
+    x_hat: np.ndarray
+    inv_std: np.ndarray
+    gamma: np.ndarray
+    training: bool
+
+
+def _check_features(x, gamma, beta) -> np.ndarray:
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"batch norm expects x of shape (batch, features); got {x.shape}.")
+    for name, v in (("gamma", gamma), ("beta", beta)):
+        if np.shape(v) != (x.shape[1],):
+            raise ValueError(f"{name} must have shape ({x.shape[1]},), one entry per feature "
+                             f"of x {x.shape}; got {np.shape(v)}.")
+    return x
+
+
+def batchnorm_forward(x, gamma, beta, *, training=True, running=None, momentum=0.1, eps=1e-5):
+    """Batch normalisation of ``x`` (batch, n), equation ``eq-bn-forward``.
+
+    In training (``training=True``) each feature is normalised with the mean and variance
+    of this batch, and the running averages are updated:
+    ``new = (1 − momentum) · old + momentum · batch`` (the variance with the unbiased
+    m/(m − 1) factor, as in PyTorch); ``running=None`` starts them at 0 and 1. At
+    inference (``training=False``) the running averages are used instead and left as they
+    are. Returns ``(y, cache, running)``: the output (batch, n), a :class:`BatchNormCache`
+    for :func:`batchnorm_backward`, and new :class:`RunningStats`.
+    """
+    x = _check_features(x, gamma, beta)
+    m, n = x.shape
+    if running is None:
+        running = RunningStats(np.zeros(n, dtype=x.dtype), np.ones(n, dtype=x.dtype))
+    if training:
+        if m < 2:
+            raise ValueError("batch norm in training needs a batch of at least 2 rows to "
+                             f"estimate a variance; got {m}. Use training=False for one row.")
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        running = RunningStats((1 - momentum) * running.mean + momentum * mean,
+                               (1 - momentum) * running.var + momentum * var * m / (m - 1))
+    else:
+        mean, var = running.mean, running.var
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, BatchNormCache(x_hat, inv_std, np.asarray(gamma), training), running
+
+
+def batchnorm_backward(dy, cache: BatchNormCache):
+    """dL/dx, dL/dγ, dL/dβ of batch normalisation from dL/dy (batch, n).
+
+    In training mode the compact formula ``eq-bn-backward``:
+    ``dx = γ · inv_std / m · (m dy − Σ dy − x̂ Σ (dy x̂))`` (sums over the batch), which
+    accounts for every row's influence on the batch mean and variance. At inference the
+    statistics are constants and ``dx = γ · inv_std · dy``. ``dγ = Σ dy x̂``, ``dβ = Σ dy``.
+    """
+    dy = np.asarray(dy)
+    if dy.shape != cache.x_hat.shape:
+        raise ValueError(f"dy must have the shape of the batch-norm output "
+                         f"{cache.x_hat.shape}; got {dy.shape}.")
+    dgamma = (dy * cache.x_hat).sum(axis=0)
+    dbeta = dy.sum(axis=0)
+    if not cache.training:
+        return cache.gamma * cache.inv_std * dy, dgamma, dbeta
+    m = dy.shape[0]
+    dx = cache.gamma * cache.inv_std / m * (m * dy - dbeta - cache.x_hat * dgamma)
+    return dx, dgamma, dbeta
+
+
+# ---------------------------------------------------------------------------------------
+# Residual blocks, gradient clipping, dropout
+# ---------------------------------------------------------------------------------------
+
+def residual_forward(a, W, b, activation):
+    """A residual block (equation ``eq-residual``): ``a_out = a + f(a @ W + b)``.
+
+    ``W`` must be square (n, n) so that the skip connection can add ``a``. Returns
+    ``(a_out, z)`` with ``z = a @ W + b``.
+    """
+    if W.shape[0] != W.shape[1] or np.shape(a)[1] != W.shape[0]:
+        raise ValueError(f"a residual block adds its input to its output, so W must be "
+                         f"square and match a's {np.shape(a)[1]} features; got W {W.shape}.")
+    z = a @ W + b
+    return a + get_hidden_activation(activation).f(z), z
+
+
+def residual_backward(d_out, a, W, z, activation):
+    """Backward pass of :func:`residual_forward`: ``(da, dW, db)`` from dL/da_out.
+
+    The layer's delta is ``d_out ⊙ f′(z)``; the skip connection passes ``d_out`` back
+    unchanged, so ``da = d_out + delta @ W.T`` (equation ``eq-residual``) — the ``+ d_out``
+    is why gradients do not vanish through many blocks.
+    """
+    delta = d_out * get_hidden_activation(activation).df(z)
+    return d_out + delta @ W.T, weight_gradient(a, delta), bias_gradient(delta)
+
+
+def global_norm(grads) -> float:
+    """sqrt of the sum of squares of every entry of every array in ``grads``."""
+    return math.sqrt(sum(float(np.sum(np.square(g))) for layer in grads for g in layer.values()))
+
+
+def clip_by_global_norm(grads, max_norm):
+    """Gradient clipping (equation ``eq-clip``): ``(clipped grads, norm before clipping)``.
+
+    When the global norm ‖g‖ of all gradients exceeds ``max_norm`` every array is scaled by
+    ``max_norm / ‖g‖`` (the direction is kept, the step shortened); otherwise the arrays are
+    returned as copies, unchanged. ``grads`` is a list of dicts of arrays.
+    """
+    if not (isinstance(max_norm, (int, float)) and math.isfinite(max_norm) and max_norm > 0):
+        raise ValueError(f"max_norm must be a positive number such as 1.0; got {max_norm!r}.")
+    norm = global_norm(grads)
+    if not math.isfinite(norm):
+        raise ValueError("the gradients contain NaN or infinity, which clipping cannot repair: "
+                         "the forward pass already overflowed. Lower the learning rate or the "
+                         "initial weight scale.")
+    factor = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return [{k: g * factor for k, g in layer.items()} for layer in grads], norm
+
+
+def dropout_forward(a, p, rng, training=True):
+    """Inverted dropout (equation ``eq-dropout``): ``(a * mask, mask)``.
+
+    In training each entry is kept with probability 1 − p and then divided by 1 − p, so the
+    expected activation is unchanged: ``mask`` holds 0 or 1/(1 − p). At inference
+    (``training=False``) or for ``p = 0`` the mask is all ones. The mask comes from ``rng``.
+    """
+    if not 0 <= p < 1:
+        raise ValueError(f"the dropout probability p must be in [0, 1), such as 0.5; got {p!r}.")
+    a = np.asarray(a)
+    if not training or p == 0:
+        return a.copy(), np.ones_like(a)
+    _check_rng(rng)
+    mask = (rng.random(a.shape) >= p).astype(a.dtype) / (1 - p)
+    return a * mask, mask
+
+
+def dropout_backward(d_out, mask):
+    """Backward pass of dropout: the gradient flows only through the kept entries, scaled
+    like them: ``d_out * mask``."""
+    return d_out * mask
+
+
+# ---------------------------------------------------------------------------------------
+# A deep network of small steps: Linear → (BatchNorm) → f → (+ skip) → (Dropout)
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeepNet:
+    """The architecture of a deep network: layer sizes and which remedies it uses.
+
+    Hidden layer l computes ``z = a @ W + b``, optionally batch-normalises it, applies
+    ``hidden``, adds its input when ``residual`` (only where input and output widths
+    agree) and applies dropout with probability ``dropout``. The output layer is linear
+    followed by ``output`` and the ``loss``.
+    """
+
+    sizes: tuple
+    hidden: str = "relu"
+    output: str = "softmax"
+    loss: str = "cross_entropy"
+    batchnorm: bool = False
+    residual: bool = False
+    dropout: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "sizes", tuple(int(n) for n in self.sizes))
+        get_hidden_activation(self.hidden)
+        get_loss(self.loss).check_output(self.output)
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
+
+    def init(self, rng, scale="he") -> Params:
+        """Parameters: ``mlp.init_params`` weights and biases, plus γ = 1, β = 0 for every
+        hidden layer when ``batchnorm``."""
+        params = init_params(list(self.sizes), rng, scale=scale)
+        if self.batchnorm:
+            for layer in params[:-1]:
+                n = layer["b"].shape[0]
+                layer["gamma"], layer["beta"] = np.ones(n), np.zeros(n)
+        return params
+
+    def is_residual(self, l: int) -> bool:
+        """Whether hidden layer l (1-based) has a skip connection."""
+        return self.residual and self.sizes[l - 1] == self.sizes[l]
+
+
+class LayerCache(NamedTuple):
+    """One hidden layer's forward values, for the backward pass."""
+
+    a_prev: np.ndarray
+    z_act: np.ndarray        # what the activation was applied to (after batch norm)
+    bn: BatchNormCache | None
+    mask: np.ndarray | None
+
+
+def deep_forward(net: DeepNet, params, X, *, training=True, rng=None, running=None):
+    """Forward pass: ``(z_out, caches, running)``: the output layer's z, one
+    :class:`LayerCache` per hidden layer, and the batch-norm running statistics."""
+    f = get_hidden_activation(net.hidden)
+    a = np.asarray(X, dtype=np.float64)
+    running = list(running) if running is not None else [None] * (len(params) - 1)
+    caches = []
+    for l, layer in enumerate(params[:-1], start=1):
+        z = a @ layer["W"] + layer["b"]
+        bn = None
+        if net.batchnorm:
+            z, bn, running[l - 1] = batchnorm_forward(z, layer["gamma"], layer["beta"],
+                                                      training=training, running=running[l - 1])
+        h = f.f(z)
+        if net.is_residual(l):
+            h = a + h
+        mask = None
+        if net.dropout:
+            h, mask = dropout_forward(h, net.dropout, rng, training)
+        caches.append(LayerCache(a, z, bn, mask))
+        a = h
+    caches.append(LayerCache(a, None, None, None))
+    return a @ params[-1]["W"] + params[-1]["b"], caches, running
+
+
+def deep_backward(net: DeepNet, params, z_out, caches, y) -> Params:
+    """Backward pass: a loop over small named steps, from the output back.
+
+    Output delta, then for each hidden layer: undo dropout, split off the skip connection,
+    multiply by f′, go back through batch norm, take dW and db, send the delta through Wᵀ.
+    Without batch norm, skips and dropout each step is ``eq-delta-hidden`` of chapter 3.
+    """
+    f = get_hidden_activation(net.hidden)
+    L = len(params)
+    grads = [None] * L
+    delta = get_loss(net.loss).output_delta(z_out, y, net.output)
+    grads[-1] = {"W": weight_gradient(caches[-1].a_prev, delta), "b": bias_gradient(delta)}
+    da = delta @ params[-1]["W"].T
+    for l in range(L - 1, 0, -1):
+        cache, layer, grad = caches[l - 1], params[l - 1], {}
+        if cache.mask is not None:
+            da = dropout_backward(da, cache.mask)
+        skip = da if net.is_residual(l) else 0.0
+        delta = da * f.df(cache.z_act)
+        if cache.bn is not None:
+            delta, grad["gamma"], grad["beta"] = batchnorm_backward(delta, cache.bn)
+        grad["W"], grad["b"] = weight_gradient(cache.a_prev, delta), bias_gradient(delta)
+        grads[l - 1] = grad
+        da = delta @ layer["W"].T + skip
+    return grads
+
+
+def deep_loss_and_gradients(net: DeepNet, params, X, y, *, rng=None, training=True,
+                            running=None):
+    """``(loss, grads, running)`` for one batch: forward, loss, backward."""
+    z_out, caches, running = deep_forward(net, params, X, training=training, rng=rng,
+                                          running=running)
+    value = float(get_loss(net.loss).value(z_out, y, net.output))
+    return value, deep_backward(net, params, z_out, caches, y), running
+
+
+def deep_loss(net: DeepNet, params, X, y, *, rng=None, training=True, running=None) -> float:
+    """The loss of one forward pass (for gradient checks and evaluation)."""
+    z_out, _, _ = deep_forward(net, params, X, training=training, rng=rng, running=running)
+    return float(get_loss(net.loss).value(z_out, y, net.output))
+
+
+class DeepTrainResult(NamedTuple):
+    """What :func:`train_deep` returns. ``diverged_at`` is the step whose loss was NaN or
+    infinite (training stopped there), or None."""
+
+    params: Params
+    losses: list
+    grad_norms: list
+    running: list
+    diverged_at: int | None
+
+
+def train_deep(net: DeepNet, params, X, y, *, steps, lr, rng, batch_size=64, clip=None):
+    """Mini-batch gradient descent for ``steps`` steps, optionally with clipping.
+
+    Each step draws ``batch_size`` rows with ``rng``, computes loss and gradients, clips
+    them to global norm ``clip`` when given (equation ``eq-clip``) and steps
+    ``θ ← θ − lr · dθ``. Records every step's batch loss and gradient norm (before
+    clipping). Stops early and reports ``diverged_at`` when the loss becomes NaN or
+    infinite instead of raising. ``params`` is not changed.
+    """
+    _check_rng(rng)
+    lr = _check_lr(lr)
+    params = [{k: np.array(v) for k, v in layer.items()} for layer in params]
+    running, losses, norms = None, [], []
+    m = len(X)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for step in range(steps):
+            rows = rng.choice(m, size=min(batch_size, m), replace=False)
+            value, grads, running = deep_loss_and_gradients(
+                net, params, X[rows], y[rows], rng=rng, running=running)
+            if not math.isfinite(value) or not math.isfinite(global_norm(grads)):
+                return DeepTrainResult(params, losses, norms, running, step)
+            losses.append(value)
+            if clip is not None:
+                grads, norm = clip_by_global_norm(grads, clip)
+            else:
+                norm = global_norm(grads)
+            norms.append(norm)
+            params = [{k: p[k] - lr * g[k] for k in p} for p, g in zip(params, grads)]
+    return DeepTrainResult(params, losses, norms, running, None)
+
+
+def deep_accuracy(net: DeepNet, params, X, labels, running=None) -> float:
+    """Fraction of rows whose largest output is the class in ``labels`` (inference mode)."""
+    z_out, _, _ = deep_forward(net, params, X, training=False, running=running)
+    return float(np.mean(z_out.argmax(axis=1) == np.asarray(labels)))
+
+
+__all__ = [
+    "BatchNormCache", "DeepNet", "DeepTrainResult", "LayerCache", "RunningStats",
+    "batchnorm_backward", "batchnorm_forward", "clip_by_global_norm", "deep_accuracy",
+    "deep_backward", "deep_forward", "deep_loss", "deep_loss_and_gradients",
+    "dropout_backward", "dropout_forward", "global_norm", "gradient_norms",
+    "residual_backward", "residual_forward", "train_deep",
+]
