@@ -374,6 +374,13 @@ def train_deep(net: DeepNet, params, X, y, *, steps, lr, rng, batch_size=64, cli
     return DeepTrainResult(params, losses, norms, running, None)
 
 
+def deep_gradient_norms(net: DeepNet, params, X, y, *, rng=None) -> np.ndarray:
+    """‖dL/dW^l‖ for l = 1 … L of a :class:`DeepNet` (with its batch norm, skips, dropout);
+    for a plain network the same numbers as :func:`gradient_norms`."""
+    _, grads, _ = deep_loss_and_gradients(net, params, X, y, rng=rng)
+    return np.array([np.linalg.norm(g["W"]) for g in grads])
+
+
 def deep_accuracy(net: DeepNet, params, X, labels, running=None) -> float:
     """Fraction of rows whose largest output is the class in ``labels`` (inference mode)."""
     z_out, _, _ = deep_forward(net, params, X, training=False, running=running)
@@ -383,7 +390,7 @@ def deep_accuracy(net: DeepNet, params, X, labels, running=None) -> float:
 __all__ = [
     "BatchNormCache", "DeepNet", "DeepTrainResult", "LayerCache", "RunningStats",
     "batchnorm_backward", "batchnorm_forward", "clip_by_global_norm", "deep_accuracy",
-    "deep_backward", "deep_forward", "deep_loss", "deep_loss_and_gradients",
+    "deep_backward", "deep_forward", "deep_gradient_norms", "deep_loss", "deep_loss_and_gradients",
     "dropout_backward", "dropout_forward", "global_norm", "gradient_norms",
     "residual_backward", "residual_forward", "train_deep",
 ]
