@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 HW02 = ROOT / "solutions" / "hw02" / "hw02-chain-rule.ipynb"
 HW03 = ROOT / "solutions" / "hw03" / "hw03-delta-formulas.ipynb"
+HW04 = ROOT / "solutions" / "hw04" / "hw04-gradient-descent.ipynb"
 
 # Typical slips in homework 2: the inner derivative of tanh, the quotient rule, the second
 # path of a node used twice, a number instead of a graph, and the chain rule's last factor.
@@ -82,6 +83,66 @@ HW03_CASES = {
 }
 
 
+# Homework 4: the package's optimizers called instead of written; typical slips in the
+# mini-batches (no shuffle, last batch dropped), momentum (Polyak's sign convention for v),
+# Adam (no bias correction) and an experiment answered without running it.
+LAZY_HW04 = {
+    "q1_answer": ("from backproplab.optimizers import minibatches\n"
+                  "def batches(n, batch_size, rng):\n"
+                  "    return list(minibatches(n, batch_size, rng))\n"),
+    "q2_answer": ("from backproplab.optimizers import Momentum\n"
+                  "def momentum_step(w, g, v, lr, beta):\n"
+                  "    opt = Momentum(lr, beta=beta)\n"
+                  "    return opt.step(w, g), beta * v + g\n"),
+    "q3_answer": ("from backproplab import optimizers\n"
+                  "def adam_step(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+                  "    opt = optimizers.Adam(lr, beta1, beta2, eps)\n"
+                  "    return opt.step(w, g), m, v\n"),
+}
+SLIPS_HW04 = {
+    "q1_answer": ("def batches(n, batch_size, rng):\n"
+                  "    order = np.arange(n)\n"
+                  "    return [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]\n"),
+    "q2_answer": ("def momentum_step(w, g, v, lr, beta):\n"
+                  "    v = beta * v - lr * g\n"
+                  "    return w + v, v\n"),
+    "q3_answer": ("def adam_step(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+                  "    m = beta1 * m + (1 - beta1) * g\n"
+                  "    v = beta2 * v + (1 - beta2) * g ** 2\n"
+                  "    return w - lr * m / (np.sqrt(v) + eps), m, v\n"),
+    "q4_answer": "largest_lr_sgd = 0.035\nlargest_lr_momentum = 0.035\n",
+}
+UNSHUFFLED_HW04 = {
+    "q1_answer": ("def batches(n, batch_size, rng):\n"
+                  "    return [np.arange(n)[i:i + batch_size] for i in range(0, n, batch_size)]\n"),
+    "q2_answer": ("def momentum_step(w, g, v, lr, beta):\n"
+                  "    v *= beta\n"
+                  "    v += g\n"
+                  "    w -= lr * v\n"
+                  "    return w, v\n"),
+    "q4_answer": "largest_lr_sgd = 0.04\nlargest_lr_momentum = 0.07\n",
+}
+
+HW04_CASES = {
+    "reference solution": ({}, {}),
+    "calls the package's optimizers": (LAZY_HW04, {
+        "q1_test": "reference implementation backproplab.optimizers.minibatches",
+        "q2_test": "reference implementation backproplab.optimizers.Momentum",
+        "q3_test": "reference implementation backproplab.optimizers.Adam",
+    }),
+    "typical slips": (SLIPS_HW04, {
+        "q1_test": "should give batches of sizes [4, 4, 2]",
+        "q2_test": "v after the first step is wrong",
+        "q3_test": "did you divide m and v by 1 - beta^t?",
+        "q4_test": "re-running the experiment gives 0.07",
+    }),
+    "no shuffle, in-place momentum, an untried guess": (UNSHUFFLED_HW04, {
+        "q1_test": "should be shuffled with rng",
+        "q2_test": "do not change w in place",
+        "q4_test": "should be one of the candidates",
+    }),
+}
+
 def run_with_answers(path: Path, answers: dict[str, str]) -> dict[str, str | None]:
     """Run the notebook with some answer cells replaced; each test cell's error (or None)."""
     nb = nbformat.read(path, as_version=4)
@@ -100,7 +161,8 @@ def run_with_answers(path: Path, answers: dict[str, str]) -> dict[str, str | Non
     return results
 
 
-NOTEBOOKS = {"hw02": (HW02, HW02_CASES), "hw03": (HW03, HW03_CASES)}
+NOTEBOOKS = {"hw02": (HW02, HW02_CASES), "hw03": (HW03, HW03_CASES),
+             "hw04": (HW04, HW04_CASES)}
 
 
 @pytest.mark.parametrize("homework, case", [(hw, case) for hw, (_, cases) in NOTEBOOKS.items()
