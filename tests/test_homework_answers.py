@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HW02 = ROOT / "solutions" / "hw02" / "hw02-chain-rule.ipynb"
 HW03 = ROOT / "solutions" / "hw03" / "hw03-delta-formulas.ipynb"
 HW04 = ROOT / "solutions" / "hw04" / "hw04-gradient-descent.ipynb"
+HW05 = ROOT / "solutions" / "hw05" / "hw05-vanishing-exploding.ipynb"
 
 # Typical slips in homework 2: the inner derivative of tanh, the quotient rule, the second
 # path of a node used twice, a number instead of a graph, and the chain rule's last factor.
@@ -161,8 +162,39 @@ def run_with_answers(path: Path, answers: dict[str, str]) -> dict[str, str | Non
     return results
 
 
+# Homework 5: copying the package's measurement, listing the layers backwards, σ′ written as
+# σ itself with its maximum guessed, and initial weight scales that are too small or too large.
+LAZY_HW05 = {
+    "q1_answer": ("from backproplab.deepnets import gradient_norms\n"
+                  "def layer_gradient_norms(params, X, Y, hidden):\n"
+                  "    return gradient_norms(params, X, Y, hidden=hidden)\n"),
+}
+WRONG_HW05 = {
+    "q1_answer": ("def layer_gradient_norms(params, X, Y, hidden):\n"
+                  "    _, grads = loss_and_gradients(params, X, Y, hidden=hidden,\n"
+                  "                                  output='softmax', loss='cross_entropy')\n"
+                  "    return np.array([np.linalg.norm(g['W']) for g in grads[::-1]])\n"),
+    "q2_answer": ("d_sigma = 1 / (1 + sp.exp(-z))\n"
+                  "z_max = 1\n"
+                  "d_sigma_max = 1\n"),
+    "q3_answer": "weight_std = 0.02\n",
+}
+EXPLODING_HW05 = {"q3_answer": "weight_std = 3.0\n"}
+HW05_CASES = {
+    "reference solution": ({}, {}),
+    "calls the package's reference implementation": (LAZY_HW05, {
+        "q1_test": "reference implementation backproplab.deepnets.gradient_norms",
+    }),
+    "typical slips": (WRONG_HW05, {
+        "q1_test": "lists the layers backwards",
+        "q2_test": "d_sigma is not σ′(z)",
+        "q3_test": "not below 1.",
+    }),
+    "a scale so large that tanh saturates": (EXPLODING_HW05, {"q3_test": "not below 1."}),
+}
+
 NOTEBOOKS = {"hw02": (HW02, HW02_CASES), "hw03": (HW03, HW03_CASES),
-             "hw04": (HW04, HW04_CASES)}
+             "hw04": (HW04, HW04_CASES), "hw05": (HW05, HW05_CASES)}
 
 
 @pytest.mark.parametrize("homework, case", [(hw, case) for hw, (_, cases) in NOTEBOOKS.items()
