@@ -54,3 +54,13 @@ def test_a_failing_cell_fails_the_build(tmp_path):
     result = build_site(tmp_path / "repo", tmp_path / "out")
     assert result.returncode != 0
     assert "ZeroDivisionError" in result.stdout + result.stderr
+
+
+def test_every_glued_number_shows_on_the_page(site_html):
+    """Each {glue:text} in a chapter's prose becomes a non-empty value on its page."""
+    for chapter in sorted((ROOT / "book").glob("[0-9][0-9]-*.md")):
+        roles = len(re.findall(r"\{glue:text\}`[^`]+`", chapter.read_text()))
+        page = (site_html / "book" / f"{chapter.stem}.html").read_text()
+        shown = re.findall(r'<span class="pasted-text">([^<]*)</span>', page)
+        assert len(shown) == roles, f"{chapter.name}: {roles} glued values, {len(shown)} shown"
+        assert all(value.strip() for value in shown), f"{chapter.name}: an empty glued value"
