@@ -162,8 +162,9 @@ def run_with_answers(path: Path, answers: dict[str, str]) -> dict[str, str | Non
     return results
 
 
-# Homework 5: copying the package's measurement, listing the layers backwards, σ′ written as
-# σ itself with its maximum guessed, and initial weight scales that are too small or too large.
+# Homework 5: copying the package's measurement, listing the layers backwards, batch norm
+# differentiated with the batch mean and variance held fixed, and initial weight scales that
+# are too small or too large.
 LAZY_HW05 = {
     "q1_answer": ("from backproplab.deepnets import gradient_norms\n"
                   "def layer_gradient_norms(params, X, Y, hidden):\n"
@@ -174,9 +175,9 @@ WRONG_HW05 = {
                   "    _, grads = loss_and_gradients(params, X, Y, hidden=hidden,\n"
                   "                                  output='softmax', loss='cross_entropy')\n"
                   "    return np.array([np.linalg.norm(g['W']) for g in grads[::-1]])\n"),
-    "q2_answer": ("d_sigma = 1 / (1 + sp.exp(-z))\n"
-                  "z_max = 1\n"
-                  "d_sigma_max = 1\n"),
+    "q2_answer": ("dxhat1_dx1 = 1 / sp.sqrt(((x1 - x2) / 2) ** 2 + eps)\n"
+                  "dxhat1_dx2 = sp.Integer(0)\n"
+                  "total = dxhat1_dx1\n"),
     "q3_answer": "weight_std = 0.02\n",
 }
 EXPLODING_HW05 = {"q3_answer": "weight_std = 3.0\n"}
@@ -187,7 +188,7 @@ HW05_CASES = {
     }),
     "typical slips": (WRONG_HW05, {
         "q1_test": "lists the layers backwards",
-        "q2_test": "d_sigma is not σ′(z)",
+        "q2_test": "treats the batch mean and variance as constants",
         "q3_test": "not below 1.",
     }),
     "a scale so large that tanh saturates": (EXPLODING_HW05, {"q3_test": "not below 1."}),
