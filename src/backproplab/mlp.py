@@ -378,6 +378,9 @@ class History:
     train_accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    iteration_loss: list[float] = field(default_factory=list)  # every mini-batch's loss
+    best_epoch: int = 0          # the epoch with the lowest validation loss (if any)
+    stopped_early: bool = False  # whether early stopping ended training
 
     @property
     def epochs(self) -> int:
@@ -451,43 +454,13 @@ def train(params, X, y, *, epochs, batch_size, lr, rng, hidden="sigmoid", output
 
     ``progress=True`` shows a progress bar if ``tqdm`` is installed. If the loss becomes
     NaN or infinite, a ``ValueError`` says that training diverged and to lower ``lr``.
+    This is chapter 4's ``optimizers.train_with`` with plain SGD: one training loop.
     """
-    _check_rng(rng)
-    epochs = _check_whole(epochs, "epochs")
-    batch_size = _check_whole(batch_size, "batch_size")
-    lr = _check_lr(lr)
-    get_loss(loss).check_output(output)
-    params = copy_params(params)
-    X, y = _input_array(X, params), np.asarray(y)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} targets: give one "
-                         "target per sample.")
-    validation = X_val is not None and y_val is not None
-    if (X_val is None) != (y_val is None):
-        raise ValueError("give both X_val and y_val, or neither.")
-    classes = _is_classification(y)
-    history = History()
-    settings = dict(hidden=hidden, output=output)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        bar = _progress_bar(range(1, epochs + 1), progress)
-        for epoch in bar:
-            order = rng.permutation(X.shape[0])
-            for start in range(0, X.shape[0], batch_size):
-                batch = order[start:start + batch_size]
-                value, grads = loss_and_gradients(params, X[batch], y[batch], loss=loss,
-                                                  **settings)
-                if not math.isfinite(value):
-                    raise _diverged(lr, epoch, f"at batch {start // batch_size + 1}", value)
-                sgd_step_inplace(params, grads, lr)
-            _record(history, params, X, y, loss, classes, settings, "train")
-            if not math.isfinite(history.train_loss[-1]):
-                raise _diverged(lr, epoch, "at the end", history.train_loss[-1])
-            if validation:
-                _record(history, params, X_val, y_val, loss, classes, settings, "val")
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix(_last(history))
-        _finish_progress_bar(bar)
-    return TrainResult(params, history)
+    from backproplab.optimizers import SGD, train_with  # built on this module
+
+    return train_with(SGD(_check_lr(lr)), params, X, y, epochs=epochs, batch_size=batch_size,
+                      rng=rng, hidden=hidden, output=output, loss=loss, X_val=X_val,
+                      y_val=y_val, progress=progress)
 
 
 def _record(history, params, X, y, loss, classes, settings, split) -> None:

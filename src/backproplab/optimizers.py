@@ -22,13 +22,13 @@ the gradient, not AdamW's decoupled decay) and applies to every array, biases in
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-from backproplab.mlp import (Params, _check_rng, _check_whole, _input_array,
-                             _is_classification, accuracy, compute_loss, copy_params,
+from backproplab.mlp import (History, Params, TrainResult, _check_rng, _check_whole,
+                             _diverged, _finish_progress_bar, _input_array,
+                             _is_classification, _last, _progress_bar, _record, copy_params,
                              loss_and_gradients)
 from backproplab.losses import get_loss
 
@@ -336,54 +336,32 @@ def gradient_noise(params, X, y, batch_size, rng, n_draws=200, **settings) -> fl
 # Training an MLP with any optimizer
 # ---------------------------------------------------------------------------------------
 
-@dataclass
-class OptimizerHistory:
-    """What :func:`train_with` records: the mini-batch loss of every iteration, and per
-    epoch the loss on the training set and (if given) the validation set."""
-
-    iteration_loss: list = field(default_factory=list)
-    train_loss: list = field(default_factory=list)
-    val_loss: list = field(default_factory=list)
-    val_accuracy: list = field(default_factory=list)
-    best_epoch: int = 0
-    stopped_early: bool = False
-
-    @property
-    def epochs(self) -> int:
-        return len(self.train_loss)
-
-
-class OptimizerResult(NamedTuple):
-    params: Params
-    history: OptimizerHistory
-
-
-def _diverged(optimizer, epoch: int, iteration: int, value: float) -> ValueError:
-    return ValueError(
-        f"training diverged: the loss became {value} at iteration {iteration} (epoch "
-        f"{epoch}) with {optimizer!r}. The steps overshot the minimum; lower lr (try "
-        f"lr={optimizer.lr / 10:g}) and train again."
-    )
+# The history and result of training are those of chapter 3's ``mlp.train`` (which is this
+# loop with plain SGD): the names below are kept for chapter 4's readers.
+OptimizerHistory = History
+OptimizerResult = TrainResult
 
 
 def train_with(optimizer, params, X, y, *, epochs, batch_size, rng, hidden="sigmoid",
                output="identity", loss="mse", X_val=None, y_val=None,
-               patience=None) -> OptimizerResult:
+               patience=None, progress=False) -> TrainResult:
     """Train an MLP with ``optimizer`` on mini-batches of (X, y) for up to ``epochs`` epochs.
 
     Resets the optimizer, then every iteration takes a batch from :func:`minibatches`,
     computes the loss and gradients (``mlp.loss_and_gradients``) and the optimizer's step.
-    Records the loss of every iteration and, per epoch, the loss on (X, y) and on
-    (X_val, y_val). With ``patience`` (and a validation set) it stops early when the
-    validation loss has not improved for ``patience`` epochs and returns the parameters of
-    the best epoch (early stopping); otherwise those of the last one. ``params`` is not
-    changed. A loss that becomes NaN or infinite raises a ``ValueError`` saying to lower lr.
+    Records the loss of every iteration and, per epoch, the loss (and accuracy, for classes)
+    on (X, y) and on (X_val, y_val). With ``patience`` (and a validation set) it stops early
+    when the validation loss has not improved for ``patience`` epochs and returns the
+    parameters of the best epoch (early stopping); otherwise those of the last one.
+    ``params`` is not changed. ``progress=True`` shows a progress bar (tqdm). A loss that
+    becomes NaN or infinite raises a ``ValueError`` saying to lower lr.
     """
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be one of {list(OPTIMIZERS)} such as SGD(lr=0.1); "
                         f"got {optimizer!r}.")
     _check_rng(rng)
     epochs = _check_whole(epochs, "epochs")
+    batch_size = _check_whole(batch_size, "batch_size")
     get_loss(loss).check_output(output)
     params = copy_params(params)
     X, y = _input_array(X, params), np.asarray(y)
@@ -395,36 +373,37 @@ def train_with(optimizer, params, X, y, *, epochs, batch_size, rng, hidden="sigm
     if patience is not None and X_val is None:
         raise ValueError("early stopping (patience) needs a validation set: pass X_val and "
                          "y_val.")
-    settings = dict(hidden=hidden, output=output, loss=loss)
+    settings = dict(hidden=hidden, output=output)
     classes = _is_classification(y)
-    history = OptimizerHistory()
+    history = History()
     optimizer.reset()
-    best, best_params, iteration = math.inf, params, 0
+    best, best_params = math.inf, params
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(1, epochs + 1):
-            for rows in minibatches(len(X), min(batch_size, len(X)), rng):
-                iteration += 1
-                value, grads = loss_and_gradients(params, X[rows], y[rows], **settings)
+        bar = _progress_bar(range(1, epochs + 1), progress)
+        for epoch in bar:
+            batches = minibatches(len(X), min(batch_size, len(X)), rng)
+            for number, rows in enumerate(batches, start=1):
+                value, grads = loss_and_gradients(params, X[rows], y[rows], loss=loss,
+                                                  **settings)
                 if not math.isfinite(value):
-                    raise _diverged(optimizer, epoch, iteration, value)
+                    raise _diverged(optimizer.lr, epoch, f"at batch {number}", value)
                 history.iteration_loss.append(value)
                 params = optimizer.step(params, grads)
-            history.train_loss.append(compute_loss(params, X, y, **settings))
+            _record(history, params, X, y, loss, classes, settings, "train")
             if not math.isfinite(history.train_loss[-1]):
-                raise _diverged(optimizer, epoch, iteration, history.train_loss[-1])
+                raise _diverged(optimizer.lr, epoch, "at the end", history.train_loss[-1])
+            if hasattr(bar, "set_postfix"):
+                bar.set_postfix(_last(history))
             if X_val is None:
                 continue
-            history.val_loss.append(compute_loss(params, X_val, y_val, **settings))
-            if classes:
-                history.val_accuracy.append(accuracy(params, X_val, y_val, hidden, output))
+            _record(history, params, X_val, y_val, loss, classes, settings, "val")
             if history.val_loss[-1] < best:
                 best, best_params, history.best_epoch = history.val_loss[-1], params, epoch
             elif patience is not None and epoch - history.best_epoch >= patience:
                 history.stopped_early = True
                 break
-    if patience is not None:
-        return OptimizerResult(best_params, history)
-    return OptimizerResult(params, history)
+        _finish_progress_bar(bar)
+    return TrainResult(best_params if patience is not None else params, history)
 
 
 __all__ = [
