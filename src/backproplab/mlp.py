@@ -283,14 +283,19 @@ def loss_and_gradients(params, X, y, hidden="sigmoid", output="identity", loss="
 # Gradient descent
 # ---------------------------------------------------------------------------------------
 
-def _check_lr(lr) -> float:
+def _positive(value, name: str, example: str) -> float:
+    """``value`` as a float, or an error saying that ``name`` must be a positive number."""
     try:
-        lr = float(lr)
+        value = float(value)
     except (TypeError, ValueError):
-        raise TypeError(f"lr (the learning rate) must be a number such as 0.1; got {lr!r}.") from None
-    if not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr (the learning rate) must be a positive number such as 0.1; got {lr!r}.")
-    return lr
+        raise TypeError(f"{name} must be a number such as {example}; got {value!r}.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number such as {example}; got {value!r}.")
+    return value
+
+
+def _check_lr(lr) -> float:
+    return _positive(lr, "lr (the learning rate)", "0.1")
 
 
 def _check_grads(params, grads) -> None:

@@ -28,8 +28,8 @@ import numpy as np
 
 from backproplab.mlp import (History, Params, TrainResult, _check_rng, _check_whole,
                              _diverged, _finish_progress_bar, _input_array,
-                             _is_classification, _last, _progress_bar, _record, copy_params,
-                             loss_and_gradients)
+                             _is_classification, _last, _positive, _progress_bar, _record,
+                             copy_params, loss_and_gradients)
 from backproplab.losses import get_loss
 
 
@@ -78,16 +78,6 @@ def tree_map(f, tree, *others):
 # ---------------------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------------------
-
-def _positive(value, name: str, example: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number such as {example}; got {value!r}.") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number such as {example}; got {value!r}.")
-    return value
-
 
 def _fraction(value, name: str, example: str) -> float:
     try:
