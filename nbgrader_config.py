@@ -21,3 +21,27 @@ c.GenerateFeedback.preprocessors = [
     "backproplab.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Autograding: nbgrader's pipeline with two replacements (backproplab.grading.executor).
+# The submission is rebuilt from the released notebook (locked and test cells as released,
+# hidden tests from the gradebook; answers and extra cells from the student), student code
+# runs in a bubblewrap sandbox, and the tests run in a second, clean kernel that only sees
+# the student's answers as data. `python -m backproplab.grading` runs this in parallel.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "backproplab.grading.executor.RebuildFromSource",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "backproplab.grading.executor.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.SandboxedExecute.timeout = 120       # seconds a cell may run
+c.SandboxedExecute.call_timeout = 60   # seconds one call of a student's function may run

@@ -126,6 +126,10 @@ def call_without_reference(function, *args, reference=REFERENCE_IMPLEMENTATIONS,
     """
     import importlib
 
+    if getattr(type(function), "__backproplab_remote__", False):
+        # The autograder's stand-in for a student's function (backproplab.grading.remote):
+        # the replacing happens in the student's kernel, where the function runs.
+        return function.call(args, kwargs, reference=reference)
     what = getattr(function, "__name__", "your function")
     replaced = []  # (namespace, name, original)
 

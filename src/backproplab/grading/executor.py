@@ -1,0 +1,414 @@
+"""Autograding a notebook with two kernels: the student's code in a box, the tests apart.
+
+nbgrader's own ``Execute`` runs a submission top to bottom in one kernel, tests included, and
+a test passes when its cell raises nothing. Student code in that kernel can then make any
+test pass (replace ``numpy.testing``, silence IPython's error display, exit the kernel),
+read the hidden tests and the gradebook from disk, and print them into its feedback.
+
+Here, nbgrader's pipeline stays (gradebook, late penalties, manual grades, feedback,
+formgrader), with two preprocessors of ours:
+
+- ``RebuildFromSource`` (in place of nbgrader's ``OverwriteCells``) rebuilds the submission
+  from the released notebook: every locked and test cell as the instructor wrote it (hidden
+  tests included, from the gradebook), every answer cell as the student wrote it, and the
+  student's own extra code cells where they put them. Test cells a student edited, deleted
+  or stripped of their metadata are simply back.
+- ``SandboxedExecute`` (in place of ``Execute``) runs the student's cells in a kernel in a
+  bubblewrap sandbox (``backproplab.grading.sandbox``) and each test cell in a second, clean
+  kernel that never runs student code: after every answer cell it fetches the names the
+  instructor's solution of that cell defines, as data, and calls the student's functions
+  remotely (``backproplab.grading.remote``). A test's verdict is what that clean kernel says.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Float, Integer, Unicode
+
+from backproplab.grading.sandbox import BoxedKernelManager, Limits
+
+MAX_CELL_OUTPUT_CHARS = 20_000     # text a cell may print before it is cut
+MAX_CELL_OUTPUTS = 50
+MAX_IMAGE_CHARS = 2_000_000
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def role(cell) -> str:
+    """``answer``, ``test``, ``locked`` (setup and given code), ``extra`` (the student's own
+    code cells) or ``text``."""
+    if cell.cell_type != "code":
+        return "text"
+    meta = _nbgrader(cell)
+    if meta.get("solution"):
+        return "answer"
+    if meta.get("grade"):
+        return "test"
+    if meta.get("locked") or meta.get("grade_id"):
+        return "locked"
+    return "extra"
+
+
+def defined_names(source: str) -> list[str]:
+    """The names an answer cell binds at its top level (assignments, def, class)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        targets = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        for target in targets:
+            for sub in ast.walk(target):
+                if isinstance(sub, ast.Name):
+                    names.append(sub.id)
+    return list(dict.fromkeys(names))
+
+
+# ---- rebuilding a submission from the released notebook -------------------------------
+
+class RebuildFromSource(NbGraderPreprocessor):
+    """Replace a submission by the released notebook with the student's answers in it."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        release = Path(coursedir.format_path(coursedir.release_directory, ".",
+                                             info["assignment"])) / f"{info['notebook']}.ipynb"
+        released = nbformat.read(release, as_version=4)
+        with Gradebook(info["db_url"]) as gb:
+            source = {c.name: c.source for c in
+                      gb.find_notebook(info["notebook"], info["assignment"]).source_cells}
+        return rebuild(nb, released, source), resources
+
+
+def rebuild(submitted, released, source: dict[str, str]):
+    """The released notebook, with locked and test cells from ``source`` (grade_id ->
+    instructor source), answers from ``submitted``, and the student's extra cells after
+    the released cell they followed."""
+    answer_ids = {_nbgrader(c).get("grade_id") for c in released.cells if role(c) == "answer"}
+    known_ids = {_nbgrader(c).get("grade_id") for c in released.cells} - {None}
+    answers, extras_after, anchor = {}, {}, None
+    for cell in submitted.cells:
+        grade_id = _nbgrader(cell).get("grade_id")
+        if grade_id in known_ids:
+            if grade_id in answer_ids and grade_id not in answers and cell.cell_type == "code":
+                answers[grade_id] = cell.source
+            anchor = grade_id
+        elif cell.cell_type == "code":
+            extra = nbformat.v4.new_code_cell(cell.source)
+            extras_after.setdefault(anchor, []).append(extra)
+    cells = list(extras_after.get(None, []))
+    for cell in released.cells:
+        grade_id = _nbgrader(cell).get("grade_id")
+        fresh = nbformat.from_dict(json.loads(json.dumps(cell)))
+        fresh.pop("outputs", None)
+        if fresh.cell_type == "code":
+            fresh.outputs, fresh.execution_count = [], None
+        if grade_id in answer_ids:
+            fresh.source = answers.get(grade_id, cell.source)
+        elif grade_id in source:
+            fresh.source = source[grade_id]
+        cells.append(fresh)
+        cells.extend(extras_after.get(grade_id, []))
+    rebuilt = nbformat.v4.new_notebook(metadata=released.metadata, cells=cells)
+    rebuilt.nbformat_minor = max(released.nbformat_minor, 5)
+    for cell in rebuilt.cells:
+        if not cell.get("id"):
+            cell["id"] = uuid.uuid4().hex[:8]
+    return rebuilt
+
+
+# ---- running cells --------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    outputs: list
+    status: str  # ok, error, timeout, dead
+
+
+@dataclass
+class Report:
+    """What happened to one notebook: problems a student should hear of, and timings."""
+
+    problems: list = field(default_factory=list)
+    kernel_start_s: float = 0.0
+    execution_s: float = 0.0
+
+
+class Scrubber:
+    """Replaces instructor paths in outputs by neutral names."""
+
+    def __init__(self, paths: dict[str, str]):
+        self.pairs = sorted(((str(k), v) for k, v in paths.items() if str(k) not in ("", "/")),
+                            key=lambda kv: -len(kv[0]))
+
+    def __call__(self, text: str) -> str:
+        for path, name in self.pairs:
+            text = text.replace(path, name)
+        return text
+
+
+def run_cell(client, code: str, timeout: float, scrub: Scrubber, *, alive=None) -> Outcome:
+    """Execute ``code``; collect at most ``MAX_CELL_OUTPUT_CHARS`` of text outputs."""
+    msg_id = client.execute(code, store_history=False, allow_stdin=False)
+    deadline = time.monotonic() + timeout
+    outputs, budget = [], MAX_CELL_OUTPUT_CHARS
+    status, cut = "ok", False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return Outcome(outputs, "timeout")
+        try:
+            msg = client.get_iopub_msg(timeout=min(left, 1.0))
+        except Exception:  # queue.Empty
+            if alive is not None and not alive():
+                return Outcome(outputs, "dead")
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status" and content["execution_state"] == "idle":
+            return Outcome(outputs, status)
+        if kind == "clear_output":
+            outputs.clear()
+            continue
+        if kind == "error":
+            status = "error"
+            outputs.append(nbformat.v4.new_output(
+                "error", ename=scrub(content["ename"])[:200], evalue=scrub(content["evalue"])[:2000],
+                traceback=[scrub(line)[:5000] for line in content["traceback"][-30:]]))
+            continue
+        if kind not in ("stream", "display_data", "execute_result") or cut:
+            continue
+        if len(outputs) >= MAX_CELL_OUTPUTS:
+            cut = True
+            continue
+        if kind == "stream":
+            text = scrub(content["text"])
+            if len(text) > budget:
+                text, cut = text[:max(budget, 0)] + "\n… (output cut by the grader)\n", True
+            budget -= len(text)
+            if outputs and outputs[-1].output_type == "stream" and outputs[-1].name == content["name"]:
+                outputs[-1].text += text
+            else:
+                outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=text))
+            continue
+        data = {}
+        for mime, value in content.get("data", {}).items():
+            if not isinstance(value, str):
+                value = json.dumps(value)
+            limit = MAX_IMAGE_CHARS if mime.startswith("image/") else budget
+            if len(value) > limit:
+                cut = True
+                continue
+            if not mime.startswith("image/"):
+                value = scrub(value)
+                budget -= len(value)
+            data[mime] = value
+        if data:
+            extra = {"execution_count": None} if kind == "execute_result" else {}
+            outputs.append(nbformat.v4.new_output(kind, data=data, metadata={}, **extra))
+
+
+def _note(text: str):
+    return nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
+
+
+class TwoKernels:
+    """A student's kernel (sandboxed) and a test kernel, for one notebook."""
+
+    def __init__(self, *, sandbox: bool, timeout: float, call_timeout: float,
+                 limits: Limits, scrub_paths: dict):
+        self.timeout, self.call_timeout = timeout, call_timeout
+        self.tmp = Path(tempfile.mkdtemp(prefix="bpl-grade-"))
+        (self.tmp / "student").mkdir()
+        (self.tmp / "tests").mkdir()
+        self.student_km = BoxedKernelManager(self.tmp / "student", sandbox=sandbox, limits=limits)
+        self.test_km = BoxedKernelManager(self.tmp / "tests", sandbox=sandbox, limits=limits,
+                                          shared=[self.tmp / "student.ipc"])
+        self.scrub = Scrubber({**scrub_paths, self.tmp / "student": "<your folder>",
+                               self.tmp: "<sandbox>"})
+        self.student = self.tests = None
+        self.student_down: str | None = None
+
+    def start(self) -> None:
+        self.student_km.start_kernel()
+        self.test_km.start_kernel()
+        self.student = self.student_km.client()
+        self.tests = self.test_km.client()
+        for client in (self.student, self.tests):
+            client.start_channels()
+            client.wait_for_ready(timeout=120)
+        self._must(self.student, "import backproplab.grading.agent as __a; __a.install(); del __a")
+        self._must(self.tests, "from backproplab.grading import remote as __bpl_remote\n"
+                               f"__bpl_remote.connect({self.student_km.connection_file!r}, "
+                               f"{self.call_timeout!r})")
+
+    def _must(self, client, code: str) -> None:
+        outcome = run_cell(client, code, 120, self.scrub)
+        if outcome.status != "ok":
+            raise RuntimeError(f"the grader could not set up a kernel: {outcome.outputs}")
+
+    def run_student(self, code: str) -> Outcome:
+        if self.student_down:
+            return Outcome([_note(f"Not run: {self.student_down}.")], "dead")
+        outcome = run_cell(self.student, code, self.timeout, self.scrub,
+                           alive=self.student_km.is_alive)
+        if outcome.status == "timeout":
+            self.student_down = (f"an earlier cell ran longer than the {self.timeout:g} s "
+                                 "a cell may take, so the grader stopped your kernel")
+            outcome.outputs.append(_note(f"This cell ran longer than {self.timeout:g} s and "
+                                         "was stopped (an endless loop, or far too much work)."))
+            self.student_km.shutdown_kernel(now=True)
+        elif outcome.status == "dead" or not self.student_km.is_alive():
+            self.student_down = ("your notebook's kernel stopped in an earlier cell "
+                                 "(exit, os._exit, a crash, or too much memory)")
+            outcome.status = "dead"
+            outcome.outputs.append(_note("Your notebook's kernel stopped while running this "
+                                         "cell (exit, os._exit, a crash, or too much memory)."))
+        return outcome
+
+    def bind(self, names: list[str]) -> dict:
+        if not names:
+            return {}
+        code = ("__bpl_problems = __bpl_remote.bind(" + repr(names) + ", globals())\n"
+                "print(__import__('json').dumps(__bpl_problems))")
+        outcome = run_cell(self.tests, code, self.timeout + 5, Scrubber({}))
+        text = "".join(o.get("text", "") for o in outcome.outputs if o.output_type == "stream")
+        try:
+            return json.loads(text.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return {name: "could not be fetched" for name in names}
+
+    def run_test(self, code: str) -> Outcome:
+        outcome = run_cell(self.tests, code, self.timeout * 3, self.scrub,
+                           alive=self.test_km.is_alive)
+        if outcome.status in ("timeout", "dead"):
+            outcome.outputs.append(nbformat.v4.new_output(
+                "error", ename="TimeoutError", evalue="the tests of this question did not finish "
+                "in time", traceback=["TimeoutError: the tests of this question did not finish in time"]))
+            if outcome.status == "timeout":
+                self.test_km.interrupt_kernel()
+        return outcome
+
+    def run_locked(self, code: str) -> Outcome:
+        if not self.student_down:
+            self.run_student(code)
+        return run_cell(self.tests, code, self.timeout, self.scrub)
+
+    def close(self) -> None:
+        for client in (self.student, self.tests):
+            if client is not None:
+                client.stop_channels()
+        for km in (self.student_km, self.test_km):
+            try:
+                if km.has_kernel:
+                    km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+            km.cleanup_resources()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
+            timeout: float = 120, call_timeout: float = 60, limits: Limits = Limits(),
+            scrub_paths: dict | None = None) -> Report:
+    """Run a rebuilt notebook (``rebuild``) with two kernels; fill in the outputs."""
+    report = Report()
+    started = time.perf_counter()
+    kernels = TwoKernels(sandbox=sandbox, timeout=timeout, call_timeout=call_timeout,
+                         limits=limits, scrub_paths=scrub_paths or {})
+    try:
+        kernels.start()
+        report.kernel_start_s = time.perf_counter() - started
+        count = 0
+        for cell in nb.cells:
+            kind = role(cell)
+            if kind == "text":
+                continue
+            count += 1
+            cell.execution_count = count
+            grade_id = _nbgrader(cell).get("grade_id", f"cell {count}")
+            if kind in ("answer", "extra"):
+                was_down = kernels.student_down
+                outcome = kernels.run_student(cell.source)
+                if kernels.student_down and not was_down:
+                    report.problems.append(f"{grade_id}: {kernels.student_down.split(' (')[0]}"
+                                           .replace("an earlier cell", "this cell")
+                                           .replace("in an earlier cell", "here"))
+                cell.outputs = outcome.outputs
+                if kind == "answer":
+                    for name, why in kernels.bind(answer_names.get(grade_id, [])).items():
+                        report.problems.append(f"{name}: {why}")
+            elif kind == "test":
+                outcome = kernels.run_test(cell.source)
+                if outcome.status != "ok" and kernels.student_down:
+                    outcome.outputs.insert(0, _note(f"Not graded fully: {kernels.student_down}."))
+                cell.outputs = outcome.outputs
+            else:
+                cell.outputs = kernels.run_locked(cell.source).outputs
+    finally:
+        kernels.close()
+    report.execution_s = time.perf_counter() - started - report.kernel_start_s
+    return report
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """nbgrader's ``Execute``, replaced: see the module docstring."""
+
+    sandbox = Bool(True, help="Run student code under bubblewrap.").tag(config=True)
+    timeout = Float(120, help="Seconds a cell may run.").tag(config=True)
+    call_timeout = Float(60, help="Seconds one remote call may run.").tag(config=True)
+    memory_bytes = Integer(Limits.memory_bytes).tag(config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds).tag(config=True)
+    report_directory = Unicode("grading-reports",
+                               help="Where per-submission reports go (course-relative).").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        solution = Path(coursedir.format_path(coursedir.source_directory, ".",
+                                              info["assignment"])) / f"{info['notebook']}.ipynb"
+        names = {}
+        for cell in nbformat.read(solution, as_version=4).cells:
+            if role(cell) == "answer":
+                names[_nbgrader(cell)["grade_id"]] = defined_names(cell.source)
+        root = Path(coursedir.root).resolve()
+        import backproplab
+
+        scrub_paths = {root: "<course>", Path(sys.prefix): "<python>",
+                       Path(sys.prefix).resolve(): "<python>",
+                       Path(sys.base_prefix).resolve(): "<python>",
+                       Path(backproplab.__file__).resolve().parent: "<backproplab>",
+                       str(Path(tempfile.gettempdir()).resolve()) + "/": "<tmp>/"}
+        limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds)
+        report = execute(nb, names, sandbox=self.sandbox, timeout=self.timeout,
+                         call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths)
+        target = root / self.report_directory / info["assignment"]
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"{info['student']}.{info['notebook']}.json").write_text(json.dumps(
+            {"problems": report.problems, "kernel_start_s": report.kernel_start_s,
+             "execution_s": report.execution_s}, indent=1))
+        return nb, resources

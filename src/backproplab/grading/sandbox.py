@@ -1,0 +1,136 @@
+"""Kernels in a box: a Jupyter kernel that sees only its own folder (bubblewrap + limits).
+
+The autograder (``backproplab.grading``) runs a student's code in such a kernel. bubblewrap
+(``bwrap``, Debian package ``bubblewrap``) gives the kernel a filesystem of its own: the
+operating system and the Python environment read-only, an empty ``/tmp``, and one writable
+working folder; the course (``solutions/``, the gradebook, other students' files) does not
+exist in it. It also has no network and its own process tree. Resource limits (setrlimit)
+cap memory, CPU time, file size and open files, so that a loop or an allocation that never
+ends kills the kernel instead of the grader.
+
+The kernel talks to the grader over ZeroMQ *ipc* sockets (files in a folder shared with the
+sandbox), since it has no network to listen on.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client import KernelManager
+
+BWRAP = "bwrap"
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or does not work on this machine."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed kernel (setrlimit, applied before bwrap starts)."""
+
+    memory_bytes: int = 3 * 2**30      # address space: a runaway allocation fails
+    cpu_seconds: int = 900             # CPU time of the whole kernel: a busy loop ends
+    file_bytes: int = 64 * 2**20       # largest file it may write
+    open_files: int = 256
+
+    def apply(self) -> None:
+        """Set the limits on the current process (called in the child before exec)."""
+        for kind, value in ((resource.RLIMIT_AS, self.memory_bytes),
+                            (resource.RLIMIT_CPU, self.cpu_seconds),
+                            (resource.RLIMIT_FSIZE, self.file_bytes),
+                            (resource.RLIMIT_NOFILE, self.open_files),
+                            (resource.RLIMIT_CORE, 0)):
+            resource.setrlimit(kind, (value, value))
+
+
+def python_paths() -> list[Path]:
+    """What the kernel's Python needs to read: its environment, the base interpreter and
+    the backproplab package (an editable install lives outside site-packages)."""
+    import backproplab
+
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(backproplab.__file__).parent}
+    return sorted(p.resolve() for p in paths)
+
+
+def bwrap_available() -> str | None:
+    """None when bubblewrap runs here, else a sentence saying why not and what to do."""
+    if shutil.which(BWRAP) is None:
+        return ("bubblewrap (bwrap) is not installed: install it (Debian/Ubuntu: "
+                "`apt-get install bubblewrap`, or `make system-deps`), or pass --no-sandbox "
+                "to grade without a sandbox (only for submissions you trust).")
+    import subprocess
+
+    probe = subprocess.run([BWRAP, "--ro-bind", "/", "/", "--unshare-all", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        return (f"bubblewrap is installed but cannot create a sandbox here: "
+                f"{probe.stderr.strip() or probe.returncode}. Run the grader where user "
+                "namespaces are allowed, or pass --no-sandbox (only for trusted submissions).")
+    return None
+
+
+def bwrap_command(workdir: Path, *, shared: list[Path] = (), readable: list[Path] = ()) -> list[str]:
+    """The bwrap prefix: the system and Python read-only, ``workdir`` writable (as the
+    current directory), ``shared`` folders writable at their own paths (the ipc sockets),
+    ``readable`` folders read-only; nothing else of the host's files."""
+    cmd = [BWRAP, "--unshare-all", "--die-with-parent", "--new-session",
+           "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for system in ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"):
+        if os.path.exists(system):
+            cmd += ["--ro-bind", system, system]
+    for path in [*python_paths(), *readable]:
+        cmd += ["--ro-bind", str(path), str(path)]
+    for path in shared:
+        cmd += ["--bind", str(path), str(path)]
+    cmd += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir),
+            "--setenv", "HOME", str(workdir), "--setenv", "TMPDIR", "/tmp",
+            "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "MPLBACKEND", "Agg",
+            "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
+            "--setenv", "MKL_NUM_THREADS", "1", "--setenv", "PYDEVD_DISABLE_FILE_VALIDATION", "1",
+            "--unsetenv", "JUPYTER_CONFIG_DIR", "--unsetenv", "JUPYTER_DATA_DIR",
+            "--setenv", "JUPYTER_RUNTIME_DIR", "/tmp/jupyter-runtime",
+            "--setenv", "IPYTHONDIR", "/tmp/ipython",
+            # The kernel is not pid 1 here, but its parent (bwrap's init) is: without this,
+            # ipykernel would take that for "my parent has exited" and stop at once.
+            "--setenv", "JPY_PARENT_PID", "1", "--"]
+    return cmd
+
+
+class BoxedKernelManager(KernelManager):
+    """A KernelManager whose kernel runs under bwrap with resource limits, or, with
+    ``sandbox=False``, as a plain process with the same limits and settings."""
+
+    def __init__(self, workdir: Path, *, sandbox: bool = True, limits: Limits = Limits(),
+                 shared: list[Path] = (), readable: list[Path] = (), **kwargs):
+        workdir = Path(workdir).resolve()
+        ipc = workdir.parent / (workdir.name + ".ipc")
+        ipc.mkdir(exist_ok=True)
+        super().__init__(transport="ipc", ip=str(ipc / "kernel"),
+                         connection_file=str(ipc / "connection.json"), **kwargs)
+        self.workdir, self.sandbox, self.limits = workdir, sandbox, limits
+        self.shared = [ipc, *map(Path, shared)]
+        self.readable = list(map(Path, readable))
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
+               "--HistoryManager.enabled=False", "--IPKernelApp.matplotlib=inline"]
+        if self.sandbox:
+            cmd = bwrap_command(self.workdir, shared=self.shared, readable=self.readable) + cmd
+        return cmd
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        limits = self.limits
+        kw["cwd"] = str(self.workdir)
+        env = dict(kw.get("env") or os.environ)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = "1"
+        env["MPLBACKEND"] = "Agg"
+        kw["env"] = env
+        kw["preexec_fn"] = limits.apply
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
