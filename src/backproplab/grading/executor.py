@@ -236,40 +236,89 @@ def _note(text: str):
     return nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
 
 
+class TestKernel:
+    """The clean kernel the tests run in. It never runs student code, so one serves every
+    submission a grading process grades in turn: between two submissions its namespace
+    is reset (modules stay imported, which saves a kernel start and the imports)."""
+
+    def __init__(self, *, sandbox: bool, limits: Limits):
+        self.base = Path(tempfile.mkdtemp(prefix="bpl-grader-"))
+        (self.base / "tests").mkdir()
+        (self.base / "students").mkdir()
+        self.km = BoxedKernelManager(self.base / "tests", sandbox=sandbox, limits=limits,
+                                     shared=[self.base / "students"])
+        self.key = (sandbox, limits)
+        self.km.start_kernel()
+        self.client = self.km.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=120)
+        self.usable = True
+
+    def attach(self, connection_file: str, call_timeout: float) -> None:
+        """Forget the previous submission; connect to this one's student kernel."""
+        outcome = run_cell(self.client, (
+            "get_ipython().reset(new_session=False)\n"
+            "import sys\n"
+            "if 'matplotlib.pyplot' in sys.modules: sys.modules['matplotlib.pyplot'].close('all')\n"
+            "from backproplab.grading import remote as __bpl_remote\n"
+            f"__bpl_remote.connect({connection_file!r}, {call_timeout!r})"), 120, Scrubber({}))
+        if outcome.status != "ok":
+            raise RuntimeError(f"the grader could not set up its test kernel: {outcome.outputs}")
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        try:
+            self.km.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self.km.cleanup_resources()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+_test_kernel: TestKernel | None = None
+
+
+def test_kernel(sandbox: bool, limits: Limits) -> TestKernel:
+    """This process's test kernel (a new one if there is none, or it is unusable)."""
+    global _test_kernel
+    if _test_kernel is not None and (not _test_kernel.usable or _test_kernel.key != (sandbox, limits)
+                                     or not _test_kernel.km.is_alive()):
+        _test_kernel.close()
+        _test_kernel = None
+    if _test_kernel is None:
+        _test_kernel = TestKernel(sandbox=sandbox, limits=limits)
+        import atexit
+
+        atexit.register(_test_kernel.close)
+    return _test_kernel
+
+
 class TwoKernels:
-    """A student's kernel (sandboxed) and a test kernel, for one notebook."""
+    """A fresh student's kernel (sandboxed) and the process's test kernel, for one notebook."""
 
     def __init__(self, *, sandbox: bool, timeout: float, call_timeout: float,
                  limits: Limits, scrub_paths: dict):
         self.timeout, self.call_timeout = timeout, call_timeout
-        self.tmp = Path(tempfile.mkdtemp(prefix="bpl-grade-"))
+        self.test = test_kernel(sandbox, limits)
+        self.tmp = Path(tempfile.mkdtemp(prefix="s-", dir=self.test.base / "students"))
         (self.tmp / "student").mkdir()
-        (self.tmp / "tests").mkdir()
         self.student_km = BoxedKernelManager(self.tmp / "student", sandbox=sandbox, limits=limits)
-        self.test_km = BoxedKernelManager(self.tmp / "tests", sandbox=sandbox, limits=limits,
-                                          shared=[self.tmp / "student.ipc"])
+        self.test_km, self.tests = self.test.km, self.test.client
         self.scrub = Scrubber({**scrub_paths, self.tmp / "student": "<your folder>",
-                               self.tmp: "<sandbox>"})
-        self.student = self.tests = None
+                               self.test.base: "<sandbox>"})
+        self.student = None
         self.student_down: str | None = None
 
     def start(self) -> None:
         self.student_km.start_kernel()
-        self.test_km.start_kernel()
         self.student = self.student_km.client()
-        self.tests = self.test_km.client()
-        for client in (self.student, self.tests):
-            client.start_channels()
-            client.wait_for_ready(timeout=120)
-        self._must(self.student, "import backproplab.grading.agent as __a; __a.install(); del __a")
-        self._must(self.tests, "from backproplab.grading import remote as __bpl_remote\n"
-                               f"__bpl_remote.connect({self.student_km.connection_file!r}, "
-                               f"{self.call_timeout!r})")
-
-    def _must(self, client, code: str) -> None:
-        outcome = run_cell(client, code, 120, self.scrub)
+        self.student.start_channels()
+        self.student.wait_for_ready(timeout=120)
+        outcome = run_cell(self.student, "import backproplab.grading.agent as __a; __a.install(); del __a",
+                           120, self.scrub)
         if outcome.status != "ok":
-            raise RuntimeError(f"the grader could not set up a kernel: {outcome.outputs}")
+            raise RuntimeError(f"the grader could not set up the student's kernel: {outcome.outputs}")
+        self.test.attach(self.student_km.connection_file, self.call_timeout)
 
     def run_student(self, code: str) -> Outcome:
         if self.student_down:
@@ -309,8 +358,7 @@ class TwoKernels:
             outcome.outputs.append(nbformat.v4.new_output(
                 "error", ename="TimeoutError", evalue="the tests of this question did not finish "
                 "in time", traceback=["TimeoutError: the tests of this question did not finish in time"]))
-            if outcome.status == "timeout":
-                self.test_km.interrupt_kernel()
+            self.test.usable = False  # its state is unknown now: the next submission gets a new one
         return outcome
 
     def run_locked(self, code: str) -> Outcome:
@@ -319,16 +367,14 @@ class TwoKernels:
         return run_cell(self.tests, code, self.timeout, self.scrub)
 
     def close(self) -> None:
-        for client in (self.student, self.tests):
-            if client is not None:
-                client.stop_channels()
-        for km in (self.student_km, self.test_km):
-            try:
-                if km.has_kernel:
-                    km.shutdown_kernel(now=True)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
-            km.cleanup_resources()
+        if self.student is not None:
+            self.student.stop_channels()
+        try:
+            if self.student_km.has_kernel:
+                self.student_km.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self.student_km.cleanup_resources()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -359,9 +405,15 @@ def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
                                            .replace("an earlier cell", "this cell")
                                            .replace("in an earlier cell", "here"))
                 cell.outputs = outcome.outputs
+                if kind == "answer" and outcome.status == "error":
+                    error = next(o for o in outcome.outputs if o.output_type == "error")
+                    report.problems.append(
+                        f"{grade_id}: not answered" if error.ename == "NotImplementedError"
+                        else f"{grade_id} raised {error.ename}")
                 if kind == "answer":
-                    for name, why in kernels.bind(answer_names.get(grade_id, [])).items():
-                        report.problems.append(f"{name}: {why}")
+                    problems = kernels.bind(answer_names.get(grade_id, []))
+                    if outcome.status == "ok":  # else the cell's error says it already
+                        report.problems.extend(f"{name}: {why}" for name, why in problems.items())
             elif kind == "test":
                 outcome = kernels.run_test(cell.source)
                 if outcome.status != "ok" and kernels.student_down:

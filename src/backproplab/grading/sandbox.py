@@ -90,7 +90,7 @@ def bwrap_command(workdir: Path, *, shared: list[Path] = (), readable: list[Path
         cmd += ["--bind", str(path), str(path)]
     cmd += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir),
             "--setenv", "HOME", str(workdir), "--setenv", "TMPDIR", "/tmp",
-            "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "MPLBACKEND", "Agg",
+            "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
             "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "MKL_NUM_THREADS", "1", "--setenv", "PYDEVD_DISABLE_FILE_VALIDATION", "1",
             "--unsetenv", "JUPYTER_CONFIG_DIR", "--unsetenv", "JUPYTER_DATA_DIR",
@@ -119,7 +119,7 @@ class BoxedKernelManager(KernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
-               "--HistoryManager.enabled=False", "--IPKernelApp.matplotlib=inline"]
+               "--HistoryManager.enabled=False"]
         if self.sandbox:
             cmd = bwrap_command(self.workdir, shared=self.shared, readable=self.readable) + cmd
         return cmd
@@ -130,7 +130,6 @@ class BoxedKernelManager(KernelManager):
         env = dict(kw.get("env") or os.environ)
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = "1"
-        env["MPLBACKEND"] = "Agg"
         kw["env"] = env
         kw["preexec_fn"] = limits.apply
         return await super()._async_launch_kernel(kernel_cmd, **kw)

@@ -1,0 +1,460 @@
+"""The instructor's grading command: LMS zip in, grades, feedback and a summary out.
+
+    python -m backproplab.grading grade hw01 submissions.zip     # all steps below
+    python -m backproplab.grading import-zip hw01 submissions.zip
+    python -m backproplab.grading autograde hw01 [--workers N] [--student ID ...]
+    python -m backproplab.grading feedback hw01
+    python -m backproplab.grading export hw01 [--to grades/hw01.csv]
+
+Run it in the course folder (the one with ``nbgrader_config.py``) or pass ``--course``.
+Grades live in nbgrader's gradebook (``db_url`` of the configuration, SQLite
+``gradebook.db`` by default, or PostgreSQL); submissions in ``submitted/<student>/<hw>/``,
+as nbgrader's exchange ``collect`` leaves them. Autograding runs in parallel worker
+processes (default: one per core); each worker grades one submission at a time with
+nbgrader's pipeline and the sandboxed executor of ``backproplab.grading.executor``. A broken
+or hostile submission is graded (usually 0), reported in the summary, and never stops the
+batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import nbformat
+
+MAX_NOTEBOOK_BYTES = 50 * 2**20
+MAX_ZIP_BYTES = 4 * 2**30
+STUDENT_ID = re.compile(r"[^A-Za-z0-9._@-]+")
+# How LMS downloads name files. Canvas: login_[late_]userid_submissionid_original-name;
+# Moodle and most others: one folder per student.
+ZIP_PATTERNS = [
+    re.compile(r"^(?P<student>[^/_]+)_(?:late_|LATE_)?\d+_\d+_(?P<file>[^/]+)$"),
+    re.compile(r"^(?:[^/]+/)*?(?P<student>[^/]+)/(?P<file>[^/]+)$"),
+]
+
+
+class GradingError(RuntimeError):
+    """The grader itself cannot run (bad arguments, missing sandbox): exit status 2."""
+
+
+# ---- the course ----------------------------------------------------------------------
+
+@dataclass
+class Course:
+    root: Path
+    db_url: str
+    config: object
+    notes: dict = field(default_factory=dict)  # student -> list of problems found
+
+    @classmethod
+    def load(cls, root: Path, db_url: str | None = None) -> Course:
+        from traitlets.config.loader import PyFileConfigLoader
+
+        root = root.resolve()
+        if not (root / "nbgrader_config.py").exists():
+            raise GradingError(f"{root} has no nbgrader_config.py: run the command in the "
+                               "course folder or pass --course.")
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+        config.CourseDirectory.root = str(root)
+        if db_url:
+            config.CourseDirectory.db_url = db_url
+        db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{root / 'gradebook.db'}"
+        config.CourseDirectory.db_url = db_url
+        return cls(root, db_url, config)
+
+    def note(self, student: str, text: str) -> None:
+        self.notes.setdefault(student, []).append(text)
+
+    def _notes_file(self, hw: str) -> Path:
+        return self.root / "grading-reports" / hw / "problems.json"
+
+    def save_notes(self, hw: str, students: list[str]) -> None:
+        """Keep the problems found with the reports, for a later summary or export."""
+        path = self._notes_file(hw)
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        saved.update({s: self.notes.get(s, []) for s in students})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(saved, indent=1))
+
+    def load_notes(self, hw: str) -> None:
+        path = self._notes_file(hw)
+        if path.exists():
+            for student, notes in json.loads(path.read_text()).items():
+                self.notes.setdefault(student, notes)
+
+    def notebooks(self, hw: str) -> list[str]:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.db_url) as gb:
+            try:
+                return [nb.name for nb in gb.find_assignment(hw).notebooks]
+            except MissingEntry:
+                raise GradingError(f"{hw} is not in the gradebook: release it first with "
+                                   f"`nbgrader generate_assignment {hw}`.") from None
+
+    def submitted(self, hw: str) -> Path:
+        return self.root / "submitted"
+
+    def students(self, hw: str) -> list[str]:
+        folder = self.root / "submitted"
+        return sorted(p.parent.name for p in folder.glob(f"*/{hw}") if p.is_dir()) \
+            if folder.exists() else []
+
+
+# ---- step 1: an LMS zip into submitted/ ---------------------------------------------
+
+def import_zip(course: Course, hw: str, archive: Path, pattern: str | None = None) -> list[str]:
+    """Unpack the notebooks of an LMS download into ``submitted/<student>/<hw>/``."""
+    patterns = [re.compile(pattern)] if pattern else ZIP_PATTERNS
+    expected = course.notebooks(hw)
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise GradingError(f"{archive} is not a zip file I can read: {error}") from None
+    found: dict[str, list[tuple[str, zipfile.ZipInfo]]] = {}
+    with zf:
+        if sum(i.file_size for i in zf.infolist()) > MAX_ZIP_BYTES:
+            raise GradingError(f"{archive} unpacks to over 4 GB; that is not a homework download.")
+        for info in zf.infolist():
+            name = info.filename.replace("\\", "/")
+            if info.is_dir() or "/." in "/" + name or not name.lower().endswith(".ipynb"):
+                continue
+            if name.startswith("/") or ".." in name.split("/"):
+                print(f"skipped {name!r}: a path outside the archive", file=sys.stderr)
+                continue
+            match = next((m for p in patterns if (m := p.match(name))), None)
+            if not match:
+                print(f"skipped {name!r}: no student name in it (see --pattern)", file=sys.stderr)
+                continue
+            student = STUDENT_ID.sub("_", match.group("student")).strip("._") or "unknown"
+            found.setdefault(student, []).append((match.group("file"), info))
+        for student, files in sorted(found.items()):
+            target = course.root / "submitted" / student / hw
+            if target.exists():
+                shutil.rmtree(target)
+            target.mkdir(parents=True)
+            for filename, info in files:
+                if info.file_size > MAX_NOTEBOOK_BYTES:
+                    course.note(student, f"{filename}: larger than 50 MB, not graded")
+                    continue
+                with zf.open(info) as src:
+                    data = src.read(MAX_NOTEBOOK_BYTES + 1)
+                out = target / Path(filename).name
+                if len(files) == 1 and out.stem not in expected and len(expected) == 1:
+                    out = target / f"{expected[0]}.ipynb"
+                    if filename != out.name:
+                        course.note(student, f"renamed {filename!r} to {out.name!r}")
+                out.write_bytes(data)
+    return sorted(found)
+
+
+# ---- step 2: checks before grading ----------------------------------------------------
+
+def prepare(course: Course, hw: str, student: str, expected: list[str]) -> None:
+    """Put a single renamed notebook under its expected name; move aside what is not a
+    notebook (nbgrader then grades the missing notebook 0)."""
+    folder = course.root / "submitted" / student / hw
+    present = {p.stem: p for p in folder.glob("*.ipynb")}
+    missing = [name for name in expected if name not in present]
+    others = [p for stem, p in present.items() if stem not in expected]
+    if len(missing) == 1 and len(others) == 1:
+        others[0].rename(folder / f"{missing[0]}.ipynb")
+        course.note(student, f"renamed {others[0].name!r} to '{missing[0]}.ipynb'")
+        missing = []
+    for name in missing:
+        course.note(student, f"{name}.ipynb is missing: 0 points")
+    for name in expected:
+        path = folder / f"{name}.ipynb"
+        if not path.exists():
+            continue
+        problem = None
+        try:
+            if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+                problem = "larger than 50 MB"
+            else:
+                nbformat.validate(nbformat.read(path, as_version=4))
+        except Exception as error:  # noqa: BLE001 - anything unreadable
+            problem = f"not a valid notebook ({type(error).__name__})"
+        if problem:
+            rejected = course.root / "rejected" / hw / student
+            rejected.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), rejected / path.name)
+            course.note(student, f"{name}.ipynb is {problem}: 0 points "
+                                 f"(kept in rejected/{hw}/{student}/)")
+
+
+def record_zero(course: Course, hw: str, student: str) -> None:
+    """A submission without a single readable notebook: 0 points in the gradebook, as
+    nbgrader itself records a missing notebook (it refuses to autograde none at all)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(hw, student)
+        for notebook in gb.find_submission(hw, student).notebooks:
+            for grade in notebook.grades:
+                grade.auto_score, grade.needs_manual_grade = 0, False
+        gb.db.commit()
+    shutil.rmtree(course.root / "autograded" / student / hw, ignore_errors=True)
+
+
+# ---- step 3: autograding in parallel --------------------------------------------------
+
+_api = None
+_db_seconds = [0.0]
+
+
+def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float) -> None:
+    """One nbgrader API per worker process; the database time is counted."""
+    global _api
+    import logging
+    import warnings
+
+    import sqlalchemy
+    from nbgrader import api as nbgrader_api
+    from nbgrader.apps import NbGraderAPI
+
+    warnings.filterwarnings("ignore")
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    course = Course.load(Path(root), db_url)
+    course.config.SandboxedExecute.sandbox = sandbox
+    if timeout:
+        course.config.SandboxedExecute.timeout = timeout
+    _api = NbGraderAPI(config=course.config)
+
+    def timed(function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _db_seconds[0] += time.perf_counter() - started
+        return wrapper
+
+    @sqlalchemy.event.listens_for(sqlalchemy.engine.Engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bpl_started"] = time.perf_counter()
+
+    @sqlalchemy.event.listens_for(sqlalchemy.engine.Engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        _db_seconds[0] += time.perf_counter() - conn.info.pop("bpl_started", time.perf_counter())
+
+    gradebook = nbgrader_api.Gradebook
+    gradebook.__init__ = timed(gradebook.__init__)
+    gradebook.close = timed(gradebook.close)
+
+
+def _grade_one(hw: str, student: str) -> dict:
+    _db_seconds[0] = 0.0
+    started = time.perf_counter()
+    result = _api.autograde(hw, student, force=True, create=True)
+    total = time.perf_counter() - started
+    error = None
+    if not result.get("success"):
+        lines = [line for line in (result.get("error") or result.get("log") or "").splitlines()
+                 if line.strip()]
+        error = lines[-1][:300] if lines else "nbgrader failed"
+    return {"student": student, "total_s": total, "database_s": _db_seconds[0], "error": error}
+
+
+def autograde(course: Course, hw: str, students: list[str] | None = None, *, workers: int = 0,
+              sandbox: bool = True, timeout: float = 0, timings: Path | None = None,
+              progress: bool = True) -> list[dict]:
+    from tqdm.auto import tqdm
+
+    from backproplab.grading.sandbox import bwrap_available
+
+    if sandbox and (why := bwrap_available()):
+        raise GradingError(why)
+    expected = course.notebooks(hw)
+    students = students or course.students(hw)
+    if not students:
+        raise GradingError(f"no submissions of {hw} in {course.root / 'submitted'}: "
+                           f"expected folders submitted/<student>/{hw}/.")
+    for student in students:
+        prepare(course, hw, student, expected)
+    empty = [s for s in students if not any(
+        (course.root / "submitted" / s / hw / f"{name}.ipynb").exists() for name in expected)]
+    for student in empty:
+        record_zero(course, hw, student)
+    students = [s for s in students if s not in empty]
+    workers = workers or os.cpu_count() or 1
+    reports_dir = course.root / "grading-reports" / hw
+    for student in students:
+        for name in expected:
+            (reports_dir / f"{student}.{name}.json").unlink(missing_ok=True)
+    records = []
+    if not students:
+        course.save_notes(hw, empty)
+        return records
+    with ProcessPoolExecutor(max_workers=min(workers, len(students)), mp_context=get_context("spawn"),
+                             initializer=_worker_init,
+                             initargs=(str(course.root), course.db_url, sandbox, timeout)) as pool:
+        futures = {pool.submit(_grade_one, hw, s): s for s in students}
+        bar = tqdm(total=len(futures), desc=f"grading {hw}", unit="notebook", disable=not progress)
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                record = future.result()
+            except Exception as error:  # noqa: BLE001 - a worker died: report, go on
+                record = {"student": student, "total_s": 0.0, "database_s": 0.0,
+                          "error": f"the grading worker failed: {error}"}
+            if record["error"]:
+                course.note(student, f"grader: {record['error']}")
+            records.append(record)
+            bar.update()
+        bar.close()
+    for record in records:
+        kernel = execution = 0.0
+        for name in expected:
+            report = reports_dir / f"{record['student']}.{name}.json"
+            if not report.exists():
+                continue
+            data = json.loads(report.read_text())
+            kernel += data["kernel_start_s"]
+            execution += data["execution_s"]
+            for problem in data["problems"]:
+                course.note(record["student"], problem)
+        record.update(kernel_start_s=kernel, execution_s=execution,
+                      other_s=max(record["total_s"] - kernel - execution - record["database_s"], 0))
+    records.sort(key=lambda r: r["student"])
+    course.save_notes(hw, students + empty)
+    if timings:
+        timings.write_text(json.dumps(records, indent=1))
+    return records
+
+
+# ---- steps 4 and 5: feedback and the grades file --------------------------------------
+
+def feedback(course: Course, hw: str, students: list[str] | None = None) -> None:
+    from nbgrader.apps import NbGraderAPI
+
+    api = NbGraderAPI(config=course.config)
+    for student in students or course.students(hw):
+        if (course.root / "autograded" / student / hw).exists():
+            result = api.generate_feedback(hw, student, force=True)
+            if not result.get("success"):
+                course.note(student, "feedback could not be generated")
+
+
+def scores(course: Course, hw: str) -> list[dict]:
+    from nbgrader.api import Gradebook
+
+    rows = []
+    with Gradebook(course.db_url) as gb:
+        assignment = gb.find_assignment(hw)
+        for submission in sorted(assignment.submissions, key=lambda s: s.student.id):
+            rows.append({"student": submission.student.id, "score": submission.score,
+                         "max_score": assignment.max_score,
+                         "late_penalty": submission.late_submission_penalty,
+                         "needs_manual_grade": submission.needs_manual_grade,
+                         "timestamp": submission.timestamp.isoformat() if submission.timestamp else ""})
+    return rows
+
+
+def export(course: Course, hw: str, to: Path) -> Path:
+    to = to if to.is_absolute() else course.root / to
+    to.parent.mkdir(parents=True, exist_ok=True)
+    with open(to, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["student", "score", "max_score", "late_penalty",
+                                               "needs_manual_grade", "timestamp", "problems"])
+        writer.writeheader()
+        for row in scores(course, hw):
+            writer.writerow({**row, "problems": "; ".join(course.notes.get(row["student"], []))})
+    return to
+
+
+def summary(course: Course, hw: str) -> str:
+    rows = scores(course, hw)
+    width = max([len(r["student"]) for r in rows] + [7])
+    lines = [f"{'student':<{width}}  {'score':>11}  problems found",
+             f"{'-' * width}  {'-' * 11}  {'-' * 40}"]
+    for row in rows:
+        problems = course.notes.get(row["student"], [])
+        score = f"{row['score']:g} / {row['max_score']:g}"
+        lines.append(f"{row['student']:<{width}}  {score:>11}  "
+                     + ("; ".join(problems) if problems else "none"))
+    graded = [r["score"] for r in rows]
+    if graded:
+        lines.append(f"{len(graded)} submissions, mean {sum(graded) / len(graded):.2f} of "
+                     f"{rows[0]['max_score']:g}")
+    return "\n".join(lines)
+
+
+# ---- the command line -----------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backproplab.grading",
+                                     description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help: str, *, archive=False, grading=False):
+        p = sub.add_parser(name, help=help)
+        p.add_argument("homework", help="the assignment, e.g. hw01")
+        if archive:
+            p.add_argument("zip", type=Path, help="the LMS download: a zip of notebooks")
+            p.add_argument("--pattern", help="regular expression with a (?P<student>...) "
+                           "group, matched against each path in the zip")
+        if grading:
+            p.add_argument("--workers", type=int, default=0, help="parallel graders "
+                           "(default: the number of cores)")
+            p.add_argument("--timeout", type=float, default=0,
+                           help="seconds a cell may run (default: nbgrader_config.py's)")
+            p.add_argument("--no-sandbox", action="store_true", help="run student code "
+                           "without bubblewrap (only for submissions you trust)")
+            p.add_argument("--student", action="append", help="only this student (repeatable)")
+            p.add_argument("--timings", type=Path, help="write per-submission timings (JSON)")
+            p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--course", type=Path, default=Path("."), help="the course folder")
+        p.add_argument("--db", help="gradebook URL (default: nbgrader_config.py's db_url)")
+        return p
+
+    add("grade", "import a zip, autograde, feedback, export, summary", archive=True,
+        grading=True).add_argument("--to", type=Path, help="grades CSV (default grades/HW.csv)")
+    add("import-zip", "unpack an LMS zip into submitted/", archive=True)
+    add("autograde", "autograde submitted/*/HW in parallel, in the sandbox", grading=True)
+    add("feedback", "generate feedback/<student>/HW/*.html")
+    add("export", "write the grades CSV").add_argument("--to", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        course = Course.load(args.course, args.db)
+        hw = args.homework
+        if args.command in ("grade", "import-zip"):
+            imported = import_zip(course, hw, args.zip, args.pattern)
+            print(f"{len(imported)} submissions of {hw} imported into submitted/")
+            for student in imported:
+                for problem in course.notes.get(student, []):
+                    print(f"  {student}: {problem}")
+        if args.command in ("export", "feedback"):
+            course.load_notes(hw)
+        if args.command in ("grade", "autograde"):
+            started = time.perf_counter()
+            autograde(course, hw, args.student, workers=args.workers,
+                      sandbox=not args.no_sandbox, timeout=args.timeout,
+                      timings=args.timings, progress=not args.quiet)
+            print(f"autograded in {time.perf_counter() - started:.1f} s")
+        if args.command in ("grade", "feedback"):
+            feedback(course, hw, getattr(args, "student", None))
+            print(f"feedback in {course.root / 'feedback'}/<student>/{hw}/")
+        if args.command in ("grade", "export"):
+            path = export(course, hw, args.to or Path("grades") / f"{hw}.csv")
+            print(f"grades written to {path}")
+        if args.command in ("grade", "autograde"):
+            print()
+            print(summary(course, hw))
+    except GradingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
