@@ -12,11 +12,13 @@ JB_FLAGS := -W -n --keep-going
 TORCH  ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book venv test exercises bench clean help
+.PHONY: book venv test system-deps exercises bench clean help
 
 help:
 	@echo "make book       set everything up and build the website into _build/html"
-	@echo "make test       run all tests"
+	@echo "make test       run all tests (first make system-deps)"
+	@echo "make system-deps install the Debian packages bubblewrap and postgresql if missing"
+	@echo "                (as root or with sudo -n; scripts/system-deps.sh)"
 	@echo "make exercises  release the homework: solutions/ -> exercises/ (nbgrader)"
 	@echo "make bench      run the benchmarks in benchmarks/"
 
@@ -43,7 +45,10 @@ book: $(STAMP)
 exercises: $(STAMP)
 	$(BIN)/python -m backproplab.course release --all
 
-test: $(DEVSTAMP)
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: $(DEVSTAMP) system-deps
 	if [ -n "$(TORCH)" ]; then $(BIN)/python -m pip install --quiet torch==2.13.0; fi
 	$(BIN)/python -m pytest
 

@@ -22,6 +22,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from pgserver import PostgresMissing, find_postgres, temporary_postgres  # tests/pgserver.py
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIRECTORY = ROOT / "solutions"
 VENV_BIN = Path(sys.executable).parent
@@ -131,6 +133,21 @@ def _leaks_in():
 def _html_text():
     """The function ``html_text(page) -> str``."""
     return html_text
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The SQLAlchemy URL of an empty database on a throwaway PostgreSQL server (pgserver.py),
+    ``postgresql+psycopg://postgres@127.0.0.1:<port>/gradebook``; stopped after the session.
+
+    Without PostgreSQL's programs the tests that use it are skipped, or fail when ``CI`` is set.
+    """
+    try:
+        bin_dir = find_postgres()
+    except PostgresMissing as missing:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(str(missing))
+    with temporary_postgres(bin_dir) as url:
+        yield url
 
 
 # --------------------------------------------------------------------------------------
