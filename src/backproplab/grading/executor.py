@@ -283,6 +283,7 @@ def test_kernel(sandbox: bool, limits: Limits) -> TestKernel:
     global _test_kernel
     if _test_kernel is not None and (not _test_kernel.usable or _test_kernel.key != (sandbox, limits)
                                      or not _test_kernel.km.is_alive()):
+        _close_spare()
         _test_kernel.close()
         _test_kernel = None
     if _test_kernel is None:
@@ -290,7 +291,54 @@ def test_kernel(sandbox: bool, limits: Limits) -> TestKernel:
         import atexit
 
         atexit.register(_test_kernel.close)
+        atexit.register(_close_spare)  # runs first: the spare lives in the test kernel's folder
     return _test_kernel
+
+
+AGENT_STARTUP = "__import__('backproplab.grading.agent', fromlist=['install']).install()"
+_spare: tuple | None = None  # (key, folder, kernel manager): a started, unused student kernel
+
+
+def _launch_student_kernel(test: TestKernel, sandbox: bool, limits: Limits):
+    """A fresh sandboxed kernel with the agent installed at start-up, before any code."""
+    folder = Path(tempfile.mkdtemp(prefix="s-", dir=test.base / "students"))
+    (folder / "student").mkdir()
+    km = BoxedKernelManager(folder / "student", sandbox=sandbox, limits=limits,
+                            extra_arguments=[f"--IPKernelApp.exec_lines={AGENT_STARTUP}"])
+    km.start_kernel()
+    return folder, km
+
+
+def _student_kernel(test: TestKernel, sandbox: bool, limits: Limits):
+    """The spare kernel started while the previous submission ran, or a new one; then
+    start the next spare, so that a worker rarely waits for a kernel to start."""
+    global _spare
+    key = (id(test), sandbox, limits)
+    if _spare is not None and _spare[0] == key and _spare[2].is_alive():
+        folder, km = _spare[1], _spare[2]
+    else:
+        if _spare is not None:
+            _close_student(*_spare[1:])
+        folder, km = _launch_student_kernel(test, sandbox, limits)
+    _spare = (key, *_launch_student_kernel(test, sandbox, limits))
+    return folder, km
+
+
+def _close_student(folder: Path, km) -> None:
+    try:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+    except Exception:  # noqa: BLE001 - already gone
+        pass
+    km.cleanup_resources()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _close_spare() -> None:
+    global _spare
+    if _spare is not None:
+        _close_student(*_spare[1:])
+        _spare = None
 
 
 class TwoKernels:
@@ -299,25 +347,20 @@ class TwoKernels:
     def __init__(self, *, sandbox: bool, timeout: float, call_timeout: float,
                  limits: Limits, scrub_paths: dict):
         self.timeout, self.call_timeout = timeout, call_timeout
+        self.sandbox, self.limits = sandbox, limits
         self.test = test_kernel(sandbox, limits)
-        self.tmp = Path(tempfile.mkdtemp(prefix="s-", dir=self.test.base / "students"))
-        (self.tmp / "student").mkdir()
-        self.student_km = BoxedKernelManager(self.tmp / "student", sandbox=sandbox, limits=limits)
         self.test_km, self.tests = self.test.km, self.test.client
-        self.scrub = Scrubber({**scrub_paths, self.tmp / "student": "<your folder>",
-                               self.test.base: "<sandbox>"})
-        self.student = None
+        self.tmp = self.student_km = self.student = None
+        self.scrub_paths = scrub_paths
         self.student_down: str | None = None
 
     def start(self) -> None:
-        self.student_km.start_kernel()
+        self.tmp, self.student_km = _student_kernel(self.test, self.sandbox, self.limits)
+        self.scrub = Scrubber({**self.scrub_paths, self.tmp / "student": "<your folder>",
+                               self.test.base: "<sandbox>"})
         self.student = self.student_km.client()
         self.student.start_channels()
         self.student.wait_for_ready(timeout=120)
-        outcome = run_cell(self.student, "import backproplab.grading.agent as __a; __a.install(); del __a",
-                           120, self.scrub)
-        if outcome.status != "ok":
-            raise RuntimeError(f"the grader could not set up the student's kernel: {outcome.outputs}")
         self.test.attach(self.student_km.connection_file, self.call_timeout)
 
     def run_student(self, code: str) -> Outcome:
@@ -369,13 +412,8 @@ class TwoKernels:
     def close(self) -> None:
         if self.student is not None:
             self.student.stop_channels()
-        try:
-            if self.student_km.has_kernel:
-                self.student_km.shutdown_kernel(now=True)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-        self.student_km.cleanup_resources()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.student_km is not None:
+            _close_student(self.tmp, self.student_km)
 
 
 def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,

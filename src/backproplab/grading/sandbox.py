@@ -107,7 +107,8 @@ class BoxedKernelManager(KernelManager):
     ``sandbox=False``, as a plain process with the same limits and settings."""
 
     def __init__(self, workdir: Path, *, sandbox: bool = True, limits: Limits = Limits(),
-                 shared: list[Path] = (), readable: list[Path] = (), **kwargs):
+                 shared: list[Path] = (), readable: list[Path] = (),
+                 extra_arguments: list[str] = (), **kwargs):
         workdir = Path(workdir).resolve()
         ipc = workdir.parent / (workdir.name + ".ipc")
         ipc.mkdir(exist_ok=True)
@@ -116,10 +117,11 @@ class BoxedKernelManager(KernelManager):
         self.workdir, self.sandbox, self.limits = workdir, sandbox, limits
         self.shared = [ipc, *map(Path, shared)]
         self.readable = list(map(Path, readable))
+        self.kernel_arguments = list(extra_arguments)
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
-               "--HistoryManager.enabled=False"]
+               "--HistoryManager.enabled=False", *self.kernel_arguments]
         if self.sandbox:
             cmd = bwrap_command(self.workdir, shared=self.shared, readable=self.readable) + cmd
         return cmd
