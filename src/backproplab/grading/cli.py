@@ -213,12 +213,14 @@ def record_zero(course: Course, hw: str, student: str) -> None:
 # ---- step 3: autograding in parallel --------------------------------------------------
 
 _api = None
+_running: Path | None = None  # a file per submission being graded: who was in flight
 _db_seconds = [0.0]
 
 
-def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float) -> None:
+def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running: str) -> None:
     """One nbgrader API per worker process; the database time is counted."""
-    global _api
+    global _api, _running
+    _running = Path(running)
     import logging
     import warnings
 
@@ -258,15 +260,44 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float) -> None:
 
 def _grade_one(hw: str, student: str) -> dict:
     _db_seconds[0] = 0.0
+    marker = _running / student
+    marker.touch()
+    if os.environ.get("BACKPROPLAB_TEST_CRASH_WORKER") == student:
+        os._exit(3)  # tests only: a worker that dies in the middle of a submission
     started = time.perf_counter()
     result = _api.autograde(hw, student, force=True, create=True)
     total = time.perf_counter() - started
+    marker.unlink()
     error = None
     if not result.get("success"):
         lines = [line for line in (result.get("error") or result.get("log") or "").splitlines()
                  if line.strip()]
         error = lines[-1][:300] if lines else "nbgrader failed"
     return {"student": student, "total_s": total, "database_s": _db_seconds[0], "error": error}
+
+
+def _run_pool(students: list[str], hw: str, workers: int, initargs: tuple, running: Path,
+              bar) -> tuple[list[dict], list[str]]:
+    """Grade ``students`` in a pool of ``workers``; returns (records, students whose
+    worker died while grading them)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    shutil.rmtree(running, ignore_errors=True)
+    running.mkdir(parents=True)
+    records, broken = [], False
+    with ProcessPoolExecutor(max_workers=min(workers, len(students)),
+                             mp_context=get_context("spawn"), initializer=_worker_init,
+                             initargs=initargs) as pool:
+        futures = {pool.submit(_grade_one, hw, s): s for s in students}
+        for future in as_completed(futures):
+            try:
+                records.append(future.result())
+                bar.update()
+            except BrokenProcessPool:
+                broken = True
+    crashed = sorted(p.name for p in running.iterdir()) if broken else []
+    shutil.rmtree(running, ignore_errors=True)
+    return records, crashed
 
 
 def autograde(course: Course, hw: str, students: list[str] | None = None, *, workers: int = 0,
@@ -299,23 +330,37 @@ def autograde(course: Course, hw: str, students: list[str] | None = None, *, wor
     if not students:
         course.save_notes(hw, empty)
         return records
-    with ProcessPoolExecutor(max_workers=min(workers, len(students)), mp_context=get_context("spawn"),
-                             initializer=_worker_init,
-                             initargs=(str(course.root), course.db_url, sandbox, timeout)) as pool:
-        futures = {pool.submit(_grade_one, hw, s): s for s in students}
-        bar = tqdm(total=len(futures), desc=f"grading {hw}", unit="notebook", disable=not progress)
-        for future in as_completed(futures):
-            student = futures[future]
-            try:
-                record = future.result()
-            except Exception as error:  # noqa: BLE001 - a worker died: report, go on
-                record = {"student": student, "total_s": 0.0, "database_s": 0.0,
-                          "error": f"the grading worker failed: {error}"}
-            if record["error"]:
-                course.note(student, f"grader: {record['error']}")
-            records.append(record)
-            bar.update()
-        bar.close()
+    bar = tqdm(total=len(students), desc=f"grading {hw}", unit="notebook", disable=not progress)
+    running = reports_dir / ".running"
+    pending, suspects, attempts = list(students), [], dict.fromkeys(students, 0)
+    initargs = (str(course.root), course.db_url, sandbox, timeout, str(running))
+    while pending or suspects:
+        # A worker that dies (killed, out of memory) breaks its whole pool: the submissions
+        # it was grading are retried one at a time, the others in a new pool.
+        if pending:
+            batch, size = pending, workers
+        else:
+            batch, size = [suspects.pop(0)], 1
+        for student in batch:
+            attempts[student] += 1
+        done, crashed = _run_pool(batch, hw, size, initargs, running, bar)
+        records.extend(done)
+        finished = {r["student"] for r in done}
+        leftover = [s for s in batch if s not in finished]
+        if size == 1:
+            for student in leftover:  # it was alone: the crash was its own
+                record_zero(course, hw, student)
+                records.append({"student": student, "total_s": 0.0, "database_s": 0.0,
+                                "error": "the grader's worker died twice on this submission; "
+                                         "graded 0, look at it by hand"})
+                bar.update()
+            continue
+        suspects += [s for s in leftover if s in crashed or attempts[s] >= 3]
+        pending = [s for s in leftover if s not in suspects]
+    bar.close()
+    for record in records:
+        if record["error"]:
+            course.note(record["student"], f"grader: {record['error']}")
     for record in records:
         kernel = execution = 0.0
         for name in expected:
