@@ -242,10 +242,6 @@ def test_a_custom_pattern(course, notebook_bytes, tmp_path, capsys):
     assert course.notes == {"bob": [f"renamed 'homework.ipynb' to '{NOTEBOOK}.ipynb'"]}
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="cli bug: --pattern is documented "
-                   "as 'a regular expression with a (?P<student>...) group', but import_zip "
-                   "calls match.group('file'), so a pattern without a (?P<file>...) group "
-                   "raises IndexError: no such group")
 def test_a_custom_pattern_with_only_a_student_group(course, notebook_bytes, tmp_path):
     archive = make_zip(tmp_path / "lms.zip", {"hw01/dave.ipynb": notebook_bytes})
     assert cli.import_zip(course, HW, archive, pattern=r"^hw01/(?P<student>[a-z]+)\.ipynb$") \

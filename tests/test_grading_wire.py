@@ -119,11 +119,6 @@ def test_frozenset_round_trips_as_a_set():
     assert decoded == {1, 2}
 
 
-@pytest.mark.xfail(strict=True, raises=wire.WireError,
-                   reason="wire bug: a frozenset is encoded as $set and decoded "
-                   "as a (mutable, unhashable) set, so a frozenset used as a dict key or set "
-                   "item makes decode raise WireError('a dict key or set item that cannot be "
-                   "hashed')")
 def test_frozenset_as_a_dict_key_round_trips():
     value = {frozenset({1, 2}): "pair", 3: {frozenset()}}
     assert round_trip(value) == value
@@ -231,19 +226,11 @@ def test_sympy_expressions_round_trip(name):
         assert sp.simplify(decoded - expr) == 0
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="wire bug: Piecewise's args are ExprCondPair, which is "
-                   "whitelisted but is not an attribute of the sympy module, so decode raises "
-                   "AttributeError (not even WireError) from getattr(sp, 'ExprCondPair')")
 def test_piecewise_round_trips():
     expr = sp.Piecewise((0, x < 0), (x, True))
     assert round_trip(expr) == expr
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="wire bug: sp.Matrix (MutableDenseMatrix) is not a "
-                   "sympy.Basic, so encode never reaches its MatrixBase branch and sends the "
-                   "matrix to on_other as a handle instead of as data")
 def test_mutable_matrix_round_trips_as_data():
     expr = sp.Matrix([[x, 1], [2, y]])
     handles = Handles()
@@ -502,11 +489,6 @@ HUGE_NUMBERS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="wire bug: the exponent limit (10000) is checked only "
-                   "for Integer**Integer as written, so nested Pow, a Rational base or "
-                   "factorial build numbers far beyond MAX_INT_DIGITS in the grader (got an "
-                   "Integer/Rational of 10**5 to 10**6 bits, not WireError); nesting further "
-                   "(Pow(Pow(3, 10000), 10000)) keeps the grader busy for minutes")
 @pytest.mark.parametrize("name", HUGE_NUMBERS)
 def test_decode_refuses_to_compute_huge_numbers(name):
     with pytest.raises(wire.WireError):
@@ -525,11 +507,6 @@ MALFORMED_OTHER_ERRORS = {
 }
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, TypeError, KeyError),
-                   reason="wire bug: these malformed messages raise binascii."
-                   "Error, ValueError, TypeError or KeyError instead of WireError, which is "
-                   "the only decode error remote.bind catches (the rest of the cell's names "
-                   "are then not fetched)")
 @pytest.mark.parametrize("name", MALFORMED_OTHER_ERRORS)
 def test_malformed_messages_raise_wire_error(name):
     with pytest.raises(wire.WireError):

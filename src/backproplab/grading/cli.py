@@ -139,7 +139,8 @@ def import_zip(course: Course, hw: str, archive: Path, pattern: str | None = Non
                 print(f"skipped {name!r}: no student name in it (see --pattern)", file=sys.stderr)
                 continue
             student = STUDENT_ID.sub("_", match.group("student")).strip("._") or "unknown"
-            found.setdefault(student, []).append((match.group("file"), info))
+            filename = match.groupdict().get("file") or name.rsplit("/", 1)[-1]
+            found.setdefault(student, []).append((filename, info))
         for student, files in sorted(found.items()):
             target = course.root / "submitted" / student / hw
             if target.exists():

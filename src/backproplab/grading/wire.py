@@ -18,6 +18,7 @@ the arguments of remote calls; a function argument (``lambda v: ...``) crosses a
 from __future__ import annotations
 
 import base64
+import binascii
 import math
 from typing import Any, Callable
 
@@ -133,10 +134,36 @@ def _decode_sympy(tree, budget, depth=0):
                         "answer with +, -, *, /, ** and functions such as exp, log, tanh")
     (args,) = rest
     built = [_decode_sympy(a, budget, depth + 1) for a in args]
-    if kind == "Pow" and len(built) == 2 and all(isinstance(b, sp.Integer) for b in built) \
-            and abs(int(built[1])) > 10_000:
-        raise WireError("an integer power with an exponent above 10000 is not accepted")
+    _refuse_huge(kind, built)
+    if kind == "ExprCondPair":
+        from sympy.functions.elementary.piecewise import ExprCondPair
+
+        return ExprCondPair(*built)
     return getattr(sp, kind)(*built)
+
+
+MAX_EXACT_BITS = 20_000  # an exact number larger than this is not an answer
+
+
+def _bits(number) -> int:
+    """Bits of an exact rational number (0 for anything else)."""
+    sp = _sympy()
+    if isinstance(number, sp.Rational):
+        return max(int(number.p).bit_length(), int(number.q).bit_length())
+    return 0
+
+
+def _refuse_huge(kind: str, args: list) -> None:
+    """Refuse what would take SymPy ages to evaluate: huge exact powers and factorials."""
+    sp = _sympy()
+    if kind == "Pow" and len(args) == 2 and isinstance(args[1], sp.Integer):
+        if _bits(args[0]) * abs(int(args[1])) > MAX_EXACT_BITS or abs(int(args[1])) > 10_000:
+            raise WireError("an exact power that large is not accepted")
+    if kind in ("factorial", "binomial") and any(
+            isinstance(a, sp.Integer) and abs(int(a)) > 1000 for a in args):
+        raise WireError(f"{kind} of a number above 1000 is not accepted")
+    if any(_bits(a) > MAX_EXACT_BITS for a in args):
+        raise WireError("an exact number that large is not accepted")
 
 
 def _int_text(text) -> int:
@@ -195,8 +222,10 @@ def encode(value, *, on_other: Callable[[Any], dict], known: dict | None = None,
         return [again(v) for v in value]
     if t is tuple:
         return {"$tuple": [again(v) for v in value]}
-    if t in (set, frozenset):
+    if t is set:
         return {"$set": [again(v) for v in value]}
+    if t is frozenset:
+        return {"$frozenset": [again(v) for v in value]}
     if t is dict:
         return {"$dict": [[again(k), again(v)] for k, v in value.items()]}
     if t is np.ndarray and value.dtype.name in ARRAY_DTYPES:
@@ -214,7 +243,7 @@ def encode(value, *, on_other: Callable[[Any], dict], known: dict | None = None,
     if value_class is not None and t is value_class:
         return {"$graph": _encode_graph(value, again, known, refs, budget)}
     sp = _sympy_if_loaded()
-    if sp is not None and isinstance(value, sp.Basic):
+    if sp is not None and isinstance(value, (sp.Basic, sp.MatrixBase)):
         try:
             return {"$sympy": _encode_sympy(value, budget)}
         except WireError:
@@ -264,10 +293,23 @@ def _encode_graph(root, again, known, refs, budget) -> dict:
 # ---- the decoder: strict, constructs plain data only -----------------------------------
 
 def decode(data, *, on_handle: Callable[[dict], Any], known: dict | None = None,
-           bound: dict | None = None, depth: int = 0, budget=None) -> Any:
+           bound: dict | None = None) -> Any:
     """Rebuild what ``encode`` produced. Tagged objects other than data become
     ``on_handle(payload)``. ``known`` maps references back to this side's own objects;
-    ``bound``, when given, collects id(node) -> reference for referenced nodes received."""
+    ``bound``, when given, collects id(node) -> reference for referenced nodes received.
+    Anything malformed raises ``WireError``."""
+    try:
+        return _decode(data, on_handle=on_handle, known=known, bound=bound)
+    except WireError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError,
+            RecursionError, ZeroDivisionError, binascii.Error) as error:
+        raise WireError(f"malformed answer ({type(error).__name__})") from None
+
+
+def _decode(data, *, on_handle: Callable[[dict], Any], known: dict | None = None,
+            bound: dict | None = None, depth: int = 0, budget=None) -> Any:
+    """``decode`` without the catch-all (the recursion)."""
     budget = budget or _Budget()
     budget.spend()
     if depth > MAX_DEPTH:
@@ -275,8 +317,8 @@ def decode(data, *, on_handle: Callable[[dict], Any], known: dict | None = None,
     known = {} if known is None else known
 
     def again(v):
-        return decode(v, on_handle=on_handle, known=known, bound=bound, depth=depth + 1,
-                      budget=budget)
+        return _decode(v, on_handle=on_handle, known=known, bound=bound, depth=depth + 1,
+                       budget=budget)
 
     if data is None or type(data) in (bool, str, float):
         return data
@@ -300,6 +342,8 @@ def decode(data, *, on_handle: Callable[[dict], Any], known: dict | None = None,
         return tuple(again(v) for v in _list(payload))
     if tag == "$set":
         return {_hashable(again(v)) for v in _list(payload)}
+    if tag == "$frozenset":
+        return frozenset(_hashable(again(v)) for v in _list(payload))
     if tag == "$dict":
         return {_hashable(again(k)): again(v) for k, v in (_pair(p) for p in _list(payload))}
     if tag == "$array":
