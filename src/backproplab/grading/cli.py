@@ -338,17 +338,15 @@ def autograde(course: Course, hw: str, students: list[str] | None = None, *, wor
     while pending or suspects:
         # A worker that dies (killed, out of memory) breaks its whole pool: the submissions
         # it was grading are retried one at a time, the others in a new pool.
-        if pending:
-            batch, size = pending, workers
-        else:
-            batch, size = [suspects.pop(0)], 1
+        alone = not pending
+        batch, size = ([suspects.pop(0)], 1) if alone else (pending, workers)
         for student in batch:
             attempts[student] += 1
         done, crashed = _run_pool(batch, hw, size, initargs, running, bar)
         records.extend(done)
         finished = {r["student"] for r in done}
         leftover = [s for s in batch if s not in finished]
-        if size == 1:
+        if alone:
             for student in leftover:  # it was alone: the crash was its own
                 record_zero(course, hw, student)
                 records.append({"student": student, "total_s": 0.0, "database_s": 0.0,

@@ -197,6 +197,8 @@ _connection: Connection | None = None
 def connect(connection_file: str, call_timeout: float = 60.0) -> None:
     """Connect this (test) kernel to the student's kernel."""
     global _connection
+    if _connection is not None:  # the previous submission's student kernel
+        _connection.client.stop_channels()
     _connection = Connection(connection_file, call_timeout)
 
 
