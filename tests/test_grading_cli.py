@@ -30,8 +30,8 @@ HW = "hw01"
 NOTEBOOK = "hw01-derivatives"
 # nbgrader's own update_or_create_submission (called by record_zero) warns about its session.
 pytestmark = pytest.mark.filterwarnings("ignore:Object of type <Submitted:sqlalchemy.exc.SAWarning")
-CSV_COLUMNS = ["student", "score", "max_score", "late_penalty", "needs_manual_grade",
-               "timestamp", "problems"]
+CSV_COLUMNS = ["student", "score", "max_score", "late_penalty", "final_score",
+               "needs_manual_grade", "timestamp", "problems"]
 
 
 @pytest.fixture(scope="module")
@@ -322,7 +322,7 @@ def test_a_student_without_a_readable_notebook_gets_zero(course, max_score):
     cli.record_zero(course, HW, "erin")
     assert cli.scores(course, HW) == [{
         "student": "erin", "score": 0.0, "max_score": max_score, "late_penalty": 0.0,
-        "needs_manual_grade": False, "timestamp": ""}]
+        "final_score": 0.0, "needs_manual_grade": False, "timestamp": ""}]
     assert not (course.root / "autograded" / "erin" / HW).exists()
 
 
@@ -363,11 +363,11 @@ def test_export_writes_the_grades_csv(course, max_score):
     assert columns == CSV_COLUMNS
     assert rows == [
         {"student": "erin", "score": "0.0", "max_score": str(max_score), "late_penalty": "0.0",
-         "needs_manual_grade": "False", "timestamp": "",
+         "final_score": "0.0", "needs_manual_grade": "False", "timestamp": "",
          "problems": f"{NOTEBOOK}.ipynb is not a valid notebook (NotJSONError): 0 points "
                      f"(kept in rejected/{HW}/erin/)"},
         {"student": "hank", "score": "0.0", "max_score": str(max_score), "late_penalty": "0.0",
-         "needs_manual_grade": "False", "timestamp": "",
+         "final_score": "0.0", "needs_manual_grade": "False", "timestamp": "",
          "problems": f"{NOTEBOOK}.ipynb is missing: 0 points"},
     ]
 

@@ -268,7 +268,7 @@ def _grade_one(hw: str, student: str) -> dict:
     started = time.perf_counter()
     result = _api.autograde(hw, student, force=True, create=True)
     total = time.perf_counter() - started
-    marker.unlink()
+    marker.unlink(missing_ok=True)
     error = None
     if not result.get("success"):
         lines = [line for line in (result.get("error") or result.get("log") or "").splitlines()
@@ -332,7 +332,7 @@ def autograde(course: Course, hw: str, students: list[str] | None = None, *, wor
         course.save_notes(hw, empty)
         return records
     bar = tqdm(total=len(students), desc=f"grading {hw}", unit="notebook", disable=not progress)
-    running = reports_dir / ".running"
+    running = reports_dir / f".running-{os.getpid()}-{time.time_ns()}"  # this run's only
     pending, suspects, attempts = list(students), [], dict.fromkeys(students, 0)
     initargs = (str(course.root), course.db_url, sandbox, timeout, str(running))
     while pending or suspects:
@@ -400,9 +400,10 @@ def scores(course: Course, hw: str) -> list[dict]:
     with Gradebook(course.db_url) as gb:
         assignment = gb.find_assignment(hw)
         for submission in sorted(assignment.submissions, key=lambda s: s.student.id):
+            penalty = submission.late_submission_penalty or 0.0
             rows.append({"student": submission.student.id, "score": submission.score,
-                         "max_score": assignment.max_score,
-                         "late_penalty": submission.late_submission_penalty,
+                         "max_score": assignment.max_score, "late_penalty": penalty,
+                         "final_score": max(submission.score - penalty, 0.0),
                          "needs_manual_grade": submission.needs_manual_grade,
                          "timestamp": submission.timestamp.isoformat() if submission.timestamp else ""})
     return rows
@@ -413,7 +414,8 @@ def export(course: Course, hw: str, to: Path) -> Path:
     to.parent.mkdir(parents=True, exist_ok=True)
     with open(to, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["student", "score", "max_score", "late_penalty",
-                                               "needs_manual_grade", "timestamp", "problems"])
+                                               "final_score", "needs_manual_grade", "timestamp",
+                                               "problems"])
         writer.writeheader()
         for row in scores(course, hw):
             writer.writerow({**row, "problems": "; ".join(course.notes.get(row["student"], []))})
@@ -427,7 +429,9 @@ def summary(course: Course, hw: str) -> str:
              f"{'-' * width}  {'-' * 11}  {'-' * 40}"]
     for row in rows:
         problems = course.notes.get(row["student"], [])
-        score = f"{row['score']:g} / {row['max_score']:g}"
+        score = f"{row['final_score']:g} / {row['max_score']:g}"
+        if row["late_penalty"]:
+            problems = [f"late: {row['late_penalty']:g} points off", *problems]
         lines.append(f"{row['student']:<{width}}  {score:>11}  "
                      + ("; ".join(problems) if problems else "none"))
     graded = [r["score"] for r in rows]
@@ -496,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
             path = export(course, hw, args.to or Path("grades") / f"{hw}.csv")
             print(f"grades written to {path}")
         if args.command in ("grade", "autograde"):
+            course.load_notes(hw)  # the problems of students graded in earlier runs
             print()
             print(summary(course, hw))
     except GradingError as error:
