@@ -10,7 +10,6 @@ and gradebooks; every run must give every test cell the same score.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -142,4 +141,5 @@ def test_a_dying_worker_loses_and_duplicates_nothing(course):
 def test_parallel_grading_on_postgresql(course, serial, postgres_url):
     autograde(course, postgres_url, workers=2)
     assert grades(postgres_url) == serial
-    assert not os.path.exists(course / "gradebook.db"), "the PostgreSQL run wrote to SQLite"
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # the course's default
+        assert not gb.find_assignment(ASSIGNMENT).submissions, "the PostgreSQL run wrote to SQLite"
