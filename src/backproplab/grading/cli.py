@@ -246,6 +246,13 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running:
                 _db_seconds[0] += time.perf_counter() - started
         return wrapper
 
+    @sqlalchemy.event.listens_for(sqlalchemy.engine.Engine, "connect")
+    def _patient_sqlite(dbapi_connection, record):
+        # Several workers write to one SQLite file: wait for a lock instead of failing
+        # after SQLite's default 5 s when the machine is busy.
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            dbapi_connection.execute("PRAGMA busy_timeout = 120000")
+
     @sqlalchemy.event.listens_for(sqlalchemy.engine.Engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
         conn.info["bpl_started"] = time.perf_counter()
@@ -267,14 +274,28 @@ def _grade_one(hw: str, student: str) -> dict:
         os._exit(3)  # tests only: a worker that dies in the middle of a submission
     started = time.perf_counter()
     result = _api.autograde(hw, student, force=True, create=True)
+    if not result.get("success"):  # once more: a busy machine, a lock held too long
+        failed = result
+        result = _api.autograde(hw, student, force=True, create=True)
+        if not result.get("success"):
+            _keep_log(hw, student, failed, result)
     total = time.perf_counter() - started
     marker.unlink(missing_ok=True)
     error = None
     if not result.get("success"):
         lines = [line for line in (result.get("error") or result.get("log") or "").splitlines()
-                 if line.strip()]
+                 if line.strip() and "see the the above traceback" not in line
+                 and "above traceback" not in line]
         error = lines[-1][:300] if lines else "nbgrader failed"
     return {"student": student, "total_s": total, "database_s": _db_seconds[0], "error": error}
+
+
+def _keep_log(hw: str, student: str, *results: dict) -> None:
+    """nbgrader's whole log of a failed autograde, for the instructor to read."""
+    folder = _running.parent / "logs"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{student}.log").write_text("\n\n".join(
+        (r.get("log") or "") + "\n" + (r.get("error") or "") for r in results))
 
 
 def _run_pool(students: list[str], hw: str, workers: int, initargs: tuple, running: Path,

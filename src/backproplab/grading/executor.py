@@ -492,6 +492,7 @@ class SandboxedExecute(NbGraderPreprocessor):
                        Path(sys.prefix).resolve(): "<python>",
                        Path(sys.base_prefix).resolve(): "<python>",
                        Path(backproplab.__file__).resolve().parent: "<backproplab>",
+                       Path(backproplab.__file__).resolve().parent.parent: "<packages>",
                        str(Path(tempfile.gettempdir()).resolve()) + "/": "<tmp>/"}
         limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds)
         report = execute(nb, names, sandbox=self.sandbox, timeout=self.timeout,

@@ -79,7 +79,7 @@ def bwrap_command(workdir: Path, *, shared: list[Path] = (), readable: list[Path
     """The bwrap prefix: the system and Python read-only, ``workdir`` writable (as the
     current directory), ``shared`` folders writable at their own paths (the ipc sockets),
     ``readable`` folders read-only; nothing else of the host's files."""
-    cmd = [BWRAP, "--unshare-all", "--die-with-parent", "--new-session",
+    cmd = [BWRAP, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
            "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for system in ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"):
         if os.path.exists(system):
@@ -90,10 +90,11 @@ def bwrap_command(workdir: Path, *, shared: list[Path] = (), readable: list[Path
         cmd += ["--bind", str(path), str(path)]
     cmd += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir),
             "--setenv", "HOME", str(workdir), "--setenv", "TMPDIR", "/tmp",
+            "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "--setenv", "LANG", "C.UTF-8",
             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
             "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "MKL_NUM_THREADS", "1", "--setenv", "PYDEVD_DISABLE_FILE_VALIDATION", "1",
-            "--unsetenv", "JUPYTER_CONFIG_DIR", "--unsetenv", "JUPYTER_DATA_DIR",
             "--setenv", "JUPYTER_RUNTIME_DIR", "/tmp/jupyter-runtime",
             "--setenv", "IPYTHONDIR", "/tmp/ipython",
             # The kernel is not pid 1 here, but its parent (bwrap's init) is: without this,
@@ -129,9 +130,16 @@ class BoxedKernelManager(KernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         limits = self.limits
         kw["cwd"] = str(self.workdir)
-        env = dict(kw.get("env") or os.environ)
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[name] = "1"
+        # Nothing of the grader's environment (paths, tokens, database passwords) reaches
+        # student code: the kernel gets a handful of variables made here.
+        given = kw.get("env") or {}
+        env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+               "LANG": "C.UTF-8", "HOME": str(self.workdir), "TMPDIR": "/tmp",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        env.update({k: v for k, v in given.items() if k.startswith("JPY_")})
+        if not self.sandbox:
+            env["TMPDIR"] = env["HOME"]
         kw["env"] = env
         kw["preexec_fn"] = limits.apply
         return await super()._async_launch_kernel(kernel_cmd, **kw)
