@@ -43,6 +43,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -285,21 +286,46 @@ def plan(homework: str, workers: int, ours: bool) -> list[Run]:
     return runs
 
 
+def stop_group(pgid: int) -> bool:
+    """End what is left of the process group ``pgid`` (the grader's own, made for it);
+    whether anything was left."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return sig is not signal.SIGTERM
+        time.sleep(2)
+    return True
+
+
 def execute(run: Run, course: Path) -> dict:
-    """Run one grader in ``course``; its wall time, exit status and output's end."""
+    """Run one grader in ``course``; its wall time, exit status and output's end.
+
+    The grader runs in a new session (its own process group) with its output in a file, not
+    a pipe, so that the wall time ends when the grader's process exits even if processes it
+    started live on; those are reported (``left_behind``) and ended.
+    """
     command = [sys.executable, *run.command]
     timings = course / "timings.json"
     if run.ours:
         command += ["--course", str(course), "--timings", str(timings)]
     load = os.getloadavg()[0]
-    start = time.perf_counter()
-    try:
-        result = subprocess.run(command, cwd=course, env=nbgrader_env(), capture_output=True,
-                                text=True, timeout=RUN_TIMEOUT)
-        returncode, log = result.returncode, result.stdout + result.stderr
-    except subprocess.TimeoutExpired as error:
-        returncode, log = None, f"timed out after {RUN_TIMEOUT} s\n{error.stdout}{error.stderr}"
-    seconds = time.perf_counter() - start
+    output = course.parent / f"{course.name}.log"
+    with open(output, "w") as log_file:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=course, env=nbgrader_env(),
+                                   stdout=log_file, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            returncode = process.wait(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        seconds = time.perf_counter() - start
+    left_behind = stop_group(process.pid)
+    process.wait()
+    log = output.read_text(errors="replace")
+    if returncode is None:
+        log += f"\n(timed out after {RUN_TIMEOUT} s and was ended)"
     records = []
     if run.ours and timings.is_file():
         data = json.loads(timings.read_text())
@@ -307,7 +333,8 @@ def execute(run: Run, course: Path) -> dict:
             (v for v in data.values() if isinstance(v, list)), [])
     return {"name": run.name, "command": " ".join(["python", *run.command]),
             "config": run.config, "seconds": seconds, "returncode": returncode,
-            "load_before": load, "log_tail": log[-3000:], "timings": records}
+            "left_behind": left_behind, "load_before": load, "log_tail": log[-3000:],
+            "timings": records}
 
 
 def timing_stats(records: list[dict]) -> dict[str, dict[str, float]]:
@@ -338,7 +365,7 @@ def report(args, submissions: list[Submission], results: list[dict], ours: bool)
                                              f"no ({len(r['differences'])})")
         print(f"{r['name']:30} {r['seconds']:8.1f} {r['seconds'] / n:13.2f} "
               f"{str(r['returncode']):>5} {r['load_before']:5.2f} {same:>15}")
-        ok &= r["returncode"] == 0 and not r["differences"]
+        ok &= r["returncode"] == 0 and not r["differences"] and not r["left_behind"]
     stock = results[0]["seconds"]
     graded = results[0]["grades"]
     scores = [g["score"] for g in graded.values() if g]
@@ -372,6 +399,9 @@ def report(args, submissions: list[Submission], results: list[dict], ours: bool)
             print(f"  sum of total_s / wall = {summed / r['seconds']:.2f} "
                   "(how many submissions were graded at once, on average)")
     for r in results:
+        if r["left_behind"]:
+            print(f"\nwarning: {r['name']} left processes running after it exited; "
+                  "they were ended.")
         if r["returncode"] != 0:
             print(f"\nwarning: {r['name']} exited with {r['returncode']}; end of its output:\n"
                   f"{r['log_tail']}")
