@@ -64,6 +64,7 @@ SEED = 20261123
 CELL_TIMEOUT = 120  # seconds, as in the repository's nbgrader_config.py
 RUN_TIMEOUT = 4 * 3600  # seconds for one grading run, a guard against a hang
 TIMING_FIELDS = ["kernel_start_s", "execution_s", "database_s", "total_s"]
+LINGER = 5.0  # seconds a grader's helper processes may take to exit after it
 TOLERANCE = 1e-9  # points; grades are sums of a few points, equal runs agree exactly
 
 STOCK_CONFIG = f'''\
@@ -286,16 +287,35 @@ def plan(homework: str, workers: int, ours: bool) -> list[Run]:
     return runs
 
 
-def stop_group(pgid: int) -> bool:
-    """End what is left of the process group ``pgid`` (the grader's own, made for it);
-    whether anything was left."""
+def group_members(pgid: int) -> list[str]:
+    """The command lines of the processes in the process group ``pgid``."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid:
+                    members.append((entry / "cmdline").read_bytes().replace(b"\0", b" ")
+                                   .decode(errors="replace").strip()[:160])
+            except (ProcessLookupError, PermissionError, FileNotFoundError):
+                pass
+    return members
+
+
+def stop_group(pgid: int, grace: float = LINGER) -> list[str]:
+    """End what is left of the process group ``pgid`` (the grader's own, made for it)
+    ``grace`` seconds after its leader exited; the command lines of what was left."""
+    deadline = time.monotonic() + grace
+    while (left := group_members(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not group_members(pgid):
+            break
         try:
             os.killpg(pgid, sig)
         except ProcessLookupError:
-            return sig is not signal.SIGTERM
+            break
         time.sleep(2)
-    return True
+    return left
 
 
 def execute(run: Run, course: Path) -> dict:
@@ -303,7 +323,8 @@ def execute(run: Run, course: Path) -> dict:
 
     The grader runs in a new session (its own process group) with its output in a file, not
     a pipe, so that the wall time ends when the grader's process exits even if processes it
-    started live on; those are reported (``left_behind``) and ended.
+    started live on; those still there ``LINGER`` seconds later are reported
+    (``left_behind``) and ended.
     """
     command = [sys.executable, *run.command]
     timings = course / "timings.json"
@@ -400,8 +421,10 @@ def report(args, submissions: list[Submission], results: list[dict], ours: bool)
                   "(how many submissions were graded at once, on average)")
     for r in results:
         if r["left_behind"]:
-            print(f"\nwarning: {r['name']} left processes running after it exited; "
-                  "they were ended.")
+            print(f"\nwarning: {r['name']} left {len(r['left_behind'])} processes running "
+                  f"{LINGER:g} s after it exited; they were ended:")
+            for line in r["left_behind"]:
+                print(f"  {line}")
         if r["returncode"] != 0:
             print(f"\nwarning: {r['name']} exited with {r['returncode']}; end of its output:\n"
                   f"{r['log_tail']}")
