@@ -230,6 +230,7 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running:
     from nbgrader.apps import NbGraderAPI
 
     warnings.filterwarnings("ignore")
+    _die_with_parent()
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     course = Course.load(Path(root), db_url)
     course.config.SandboxedExecute.sandbox = sandbox
@@ -264,6 +265,18 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running:
     gradebook = nbgrader_api.Gradebook
     gradebook.__init__ = timed(gradebook.__init__)
     gradebook.close = timed(gradebook.close)
+
+
+def _die_with_parent() -> None:
+    """A worker ends when the command that started it ends, even when that one is killed
+    (Linux: PR_SET_PDEATHSIG); its sandboxed kernels end with it (bwrap --die-with-parent)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
+        pass
 
 
 def _grade_one(hw: str, student: str) -> dict:

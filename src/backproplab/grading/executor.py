@@ -263,6 +263,7 @@ class TestKernel:
             "from backproplab.grading import remote as __bpl_remote\n"
             f"__bpl_remote.connect({connection_file!r}, {call_timeout!r})"), 120, Scrubber({}))
         if outcome.status != "ok":
+            self.usable = False  # hung or broken: the next submission gets a new one
             raise RuntimeError(f"the grader could not set up its test kernel: {outcome.outputs}")
 
     def close(self) -> None:
@@ -361,7 +362,12 @@ class TwoKernels:
         self.student = self.student_km.client()
         self.student.start_channels()
         self.student.wait_for_ready(timeout=120)
-        self.test.attach(self.student_km.connection_file, self.call_timeout)
+        try:
+            self.test.attach(self.student_km.connection_file, self.call_timeout)
+        except RuntimeError:  # the test kernel hung or died: once more with a new one
+            self.test = test_kernel(self.sandbox, self.limits)
+            self.test_km, self.tests = self.test.km, self.test.client
+            self.test.attach(self.student_km.connection_file, self.call_timeout)
 
     def run_student(self, code: str) -> Outcome:
         if self.student_down:
