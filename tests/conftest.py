@@ -135,10 +135,11 @@ def _html_text():
     return html_text
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def postgres_url():
     """The SQLAlchemy URL of an empty database on a throwaway PostgreSQL server (pgserver.py),
-    ``postgresql+psycopg://postgres@127.0.0.1:<port>/gradebook``; stopped after the session.
+    ``postgresql+psycopg://postgres@127.0.0.1:<port>/gradebook``; one server per test module
+    (about a second to start), so that no module sees another's gradebook.
 
     Without PostgreSQL's programs the tests that use it are skipped, or fail when ``CI`` is set.
     """
