@@ -172,23 +172,28 @@ def test_gradebook_scores(course, student):
         assert submission.needs_manual_grade is False
 
 
-@pytest.mark.parametrize("student", EXPECTED)
-def test_feedback_hides_hidden_tests_and_solutions(course, student, homework_secrets, leaks_in,
-                                                   html_text):
-    page = feedback_page(course, student)
+def check_feedback_is_safe(page: str, written: str, score: float, who: str,
+                           homework_secrets, leaks_in, html_text) -> None:
+    """A feedback page shows the score and no line of hidden tests or of solutions, except
+    solution lines the student wrote themselves (``written``). Used by the exchange test too."""
     text = html_text(page)
-    written = submitted_text(course, student)
-    # A student may see their own code, even where it equals the solution; nothing else.
     secrets = [s for s in homework_secrets
                if s.kind == "hidden tests" or not leaks_in(written, [s])]
     leaked = leaks_in(page, secrets) + leaks_in(text, secrets)
-    assert not leaked, (f"the feedback of {student} shows lines of hidden tests or of "
+    assert not leaked, (f"the feedback of {who} shows lines of hidden tests or of "
                         "solutions:\n" + "\n".join(sorted(set(map(str, leaked)))))
     for marker in ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION"]:
-        assert marker not in text, f"the feedback of {student} shows {marker!r}"
-    score = sum(EXPECTED[student].values())
+        assert marker not in text, f"the feedback of {who} shows {marker!r}"
     assert re.search(rf"Score:\s*{score:.1f}\s*/\s*{MAX_SCORE:.1f}", text), (
-        f"the feedback of {student} does not show the score {score} / {MAX_SCORE}")
+        f"the feedback of {who} does not show the score {score} / {MAX_SCORE}")
+
+
+@pytest.mark.parametrize("student", EXPECTED)
+def test_feedback_hides_hidden_tests_and_solutions(course, student, homework_secrets, leaks_in,
+                                                   html_text):
+    check_feedback_is_safe(feedback_page(course, student), submitted_text(course, student),
+                           sum(EXPECTED[student].values()), student, homework_secrets,
+                           leaks_in, html_text)
 
 
 def test_feedback_explains_the_mistakes(course, html_text):
