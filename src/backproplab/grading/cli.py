@@ -222,6 +222,12 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running:
     """One nbgrader API per worker process; the database time is counted."""
     global _api, _running
     _running = Path(running)
+    _die_with_parent()
+    course = Course.load(Path(root), db_url)
+    if sandbox:  # the zygote imports its modules while this process imports nbgrader
+        from backproplab.grading import zygote
+
+        zygote.shared(tuple(course.config.SandboxedExecute.get("preload", zygote.PRELOAD)))
     import logging
     import warnings
 
@@ -230,9 +236,7 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running:
     from nbgrader.apps import NbGraderAPI
 
     warnings.filterwarnings("ignore")
-    _die_with_parent()
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    course = Course.load(Path(root), db_url)
     course.config.SandboxedExecute.sandbox = sandbox
     if timeout:
         course.config.SandboxedExecute.timeout = timeout
@@ -265,6 +269,47 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running:
     gradebook = nbgrader_api.Gradebook
     gradebook.__init__ = timed(gradebook.__init__)
     gradebook.close = timed(gradebook.close)
+    _reuse_compiled_work()
+
+
+def _reuse_compiled_work() -> None:
+    """Two things stock nbgrader redoes for every notebook, done once per worker here.
+
+    - nbgrader opens a new SQLAlchemy engine for every gradebook it opens (nine per
+      submission), and each new engine compiles every SQL statement anew. One engine per
+      database URL keeps the compiled statements; ``Gradebook.close`` still closes its
+      connections (``dispose``), as before.
+    - nbgrader checks each cell's metadata with ``jsonschema.validate``, which first checks
+      the schema itself; a validator made once per schema does the same check of the cell
+      (``best_match`` of the same errors, as ``jsonschema.validate`` raises).
+    """
+    import types
+
+    import jsonschema
+    from nbgrader import api as nbgrader_api
+    from nbgrader.nbgraderformat import common
+
+    create_engine, engines = nbgrader_api.create_engine, {}
+
+    def shared_engine(url, **kwargs):
+        key = (str(url), tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **kwargs)
+        return engines[key]
+
+    validators = {}
+
+    def validate(instance, schema):
+        if id(schema) not in validators:  # the schema is kept, so its id stays its own
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            validators[id(schema)] = (schema, cls(schema))
+        error = jsonschema.exceptions.best_match(validators[id(schema)][1].iter_errors(instance))
+        if error is not None:
+            raise error
+
+    nbgrader_api.create_engine = shared_engine
+    common.jsonschema = types.SimpleNamespace(validate=validate)
 
 
 def _die_with_parent() -> None:

@@ -36,9 +36,10 @@ import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, List, Unicode
 
 from backproplab.grading.sandbox import BoxedKernelManager, Limits
+from backproplab.grading import zygote
 
 MAX_CELL_OUTPUT_CHARS = 20_000     # text a cell may print before it is cut
 MAX_CELL_OUTPUTS = 50
@@ -232,6 +233,30 @@ def run_cell(client, code: str, timeout: float, scrub: Scrubber, *, alive=None) 
             outputs.append(nbformat.v4.new_output(kind, data=data, metadata={}, **extra))
 
 
+def wait_ready(client, km, timeout: float = 120) -> None:
+    """Wait until the kernel answers on its shell channel and publishes on iopub.
+
+    jupyter_client's ``wait_for_ready`` does the same and then waits for 0.2 s of iopub
+    silence; ``run_cell`` skips messages of other requests, so that wait is not needed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg_id = client.kernel_info()
+        try:
+            reply = client.get_shell_msg(timeout=1)
+        except Exception:  # queue.Empty: not up yet
+            reply = None
+        if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+            try:
+                client.get_iopub_msg(timeout=0.5)  # iopub is connected: ready
+                return
+            except Exception:  # queue.Empty: subscribed too late, ask again
+                pass
+        if not km.is_alive():
+            raise RuntimeError("the kernel died before it was ready")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kernel did not start in {timeout:g} s")
+
+
 def _note(text: str):
     return nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
 
@@ -251,7 +276,7 @@ class TestKernel:
         self.km.start_kernel()
         self.client = self.km.client()
         self.client.start_channels()
-        self.client.wait_for_ready(timeout=120)
+        wait_ready(self.client, self.km)
         self.usable = True
 
     def attach(self, connection_file: str, call_timeout: float) -> None:
@@ -300,28 +325,38 @@ AGENT_STARTUP = "__import__('backproplab.grading.agent', fromlist=['install']).i
 _spare: tuple | None = None  # (key, folder, kernel manager): a started, unused student kernel
 
 
-def _launch_student_kernel(test: TestKernel, sandbox: bool, limits: Limits):
-    """A fresh sandboxed kernel with the agent installed at start-up, before any code."""
+def _launch_student_kernel(test: TestKernel, sandbox: bool, limits: Limits, preload=()):
+    """A fresh sandboxed kernel with the agent installed at start-up, before any code;
+    forked from this process's zygote when there is one."""
     folder = Path(tempfile.mkdtemp(prefix="s-", dir=test.base / "students"))
     (folder / "student").mkdir()
     km = BoxedKernelManager(folder / "student", sandbox=sandbox, limits=limits,
-                            extra_arguments=[f"--IPKernelApp.exec_lines={AGENT_STARTUP}"])
+                            extra_arguments=[f"--IPKernelApp.exec_lines={AGENT_STARTUP}"],
+                            zygote=zygote.shared(preload) if sandbox else None)
     km.start_kernel()
     return folder, km
 
 
-def _student_kernel(test: TestKernel, sandbox: bool, limits: Limits):
+def _student_kernel(test: TestKernel, sandbox: bool, limits: Limits, preload=()):
     """The spare kernel started while the previous submission ran, or a new one; then
     start the next spare, so that a worker rarely waits for a kernel to start."""
     global _spare
-    key = (id(test), sandbox, limits)
+
+    key = (id(test), sandbox, limits, preload)
     if _spare is not None and _spare[0] == key and _spare[2].is_alive():
         folder, km = _spare[1], _spare[2]
     else:
         if _spare is not None:
             _close_student(*_spare[1:])
+        folder, km = _launch_student_kernel(test, sandbox, limits, preload)
+    _spare = None
+    try:
+        km.wait_started()
+    except zygote.ZygoteError as error:  # e.g. setns refused here: start kernels anew
+        zygote.give_up(str(error))
+        _close_student(folder, km)
         folder, km = _launch_student_kernel(test, sandbox, limits)
-    _spare = (key, *_launch_student_kernel(test, sandbox, limits))
+    _spare = (key, *_launch_student_kernel(test, sandbox, limits, preload))
     return folder, km
 
 
@@ -346,8 +381,8 @@ class TwoKernels:
     """A fresh student's kernel (sandboxed) and the process's test kernel, for one notebook."""
 
     def __init__(self, *, sandbox: bool, timeout: float, call_timeout: float,
-                 limits: Limits, scrub_paths: dict):
-        self.timeout, self.call_timeout = timeout, call_timeout
+                 limits: Limits, scrub_paths: dict, preload: tuple[str, ...] = ()):
+        self.timeout, self.call_timeout, self.preload = timeout, call_timeout, preload
         self.sandbox, self.limits = sandbox, limits
         self.test = test_kernel(sandbox, limits)
         self.test_km, self.tests = self.test.km, self.test.client
@@ -356,12 +391,13 @@ class TwoKernels:
         self.student_down: str | None = None
 
     def start(self) -> None:
-        self.tmp, self.student_km = _student_kernel(self.test, self.sandbox, self.limits)
+        self.tmp, self.student_km = _student_kernel(self.test, self.sandbox, self.limits,
+                                                    self.preload)
         self.scrub = Scrubber({**self.scrub_paths, self.tmp / "student": "<your folder>",
                                self.test.base: "<sandbox>"})
         self.student = self.student_km.client()
         self.student.start_channels()
-        self.student.wait_for_ready(timeout=120)
+        wait_ready(self.student, self.student_km)
         try:
             self.test.attach(self.student_km.connection_file, self.call_timeout)
         except RuntimeError:  # the test kernel hung or died: once more with a new one
@@ -424,12 +460,12 @@ class TwoKernels:
 
 def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
             timeout: float = 120, call_timeout: float = 60, limits: Limits = Limits(),
-            scrub_paths: dict | None = None) -> Report:
+            scrub_paths: dict | None = None, preload: tuple[str, ...] = ()) -> Report:
     """Run a rebuilt notebook (``rebuild``) with two kernels; fill in the outputs."""
     report = Report()
     started = time.perf_counter()
     kernels = TwoKernels(sandbox=sandbox, timeout=timeout, call_timeout=call_timeout,
-                         limits=limits, scrub_paths=scrub_paths or {})
+                         limits=limits, scrub_paths=scrub_paths or {}, preload=preload)
     try:
         kernels.start()
         report.kernel_start_s = time.perf_counter() - started
@@ -479,6 +515,10 @@ class SandboxedExecute(NbGraderPreprocessor):
     call_timeout = Float(60, help="Seconds one remote call may run.").tag(config=True)
     memory_bytes = Integer(Limits.memory_bytes).tag(config=True)
     cpu_seconds = Integer(Limits.cpu_seconds).tag(config=True)
+    preload = List(Unicode(), default_value=list(zygote.PRELOAD), help=(
+        "Modules a zygote process imports once per grading process; each sandboxed student "
+        "kernel is forked from it (backproplab.grading.zygote). Empty: every kernel is "
+        "started anew.")).tag(config=True)
     report_directory = Unicode("grading-reports",
                                help="Where per-submission reports go (course-relative).").tag(config=True)
 
@@ -502,7 +542,8 @@ class SandboxedExecute(NbGraderPreprocessor):
                        str(Path(tempfile.gettempdir()).resolve()) + "/": "<tmp>/"}
         limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds)
         report = execute(nb, names, sandbox=self.sandbox, timeout=self.timeout,
-                         call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths)
+                         call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths,
+                         preload=tuple(self.preload))
         target = root / self.report_directory / info["assignment"]
         target.mkdir(parents=True, exist_ok=True)
         (target / f"{info['student']}.{info['notebook']}.json").write_text(json.dumps(

@@ -39,13 +39,15 @@ class Limits:
     file_bytes: int = 64 * 2**20       # largest file it may write
     open_files: int = 256
 
+    def pairs(self) -> list[tuple[int, int]]:
+        """(setrlimit resource, value) pairs."""
+        return [(resource.RLIMIT_AS, self.memory_bytes), (resource.RLIMIT_CPU, self.cpu_seconds),
+                (resource.RLIMIT_FSIZE, self.file_bytes), (resource.RLIMIT_NOFILE, self.open_files),
+                (resource.RLIMIT_CORE, 0)]
+
     def apply(self) -> None:
         """Set the limits on the current process (called in the child before exec)."""
-        for kind, value in ((resource.RLIMIT_AS, self.memory_bytes),
-                            (resource.RLIMIT_CPU, self.cpu_seconds),
-                            (resource.RLIMIT_FSIZE, self.file_bytes),
-                            (resource.RLIMIT_NOFILE, self.open_files),
-                            (resource.RLIMIT_CORE, 0)):
+        for kind, value in self.pairs():
             resource.setrlimit(kind, (value, value))
 
 
@@ -88,28 +90,36 @@ def bwrap_command(workdir: Path, *, shared: list[Path] = (), readable: list[Path
         cmd += ["--ro-bind", str(path), str(path)]
     for path in shared:
         cmd += ["--bind", str(path), str(path)]
-    cmd += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir),
-            "--setenv", "HOME", str(workdir), "--setenv", "TMPDIR", "/tmp",
-            "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-            "--setenv", "LANG", "C.UTF-8",
-            "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
-            "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
-            "--setenv", "MKL_NUM_THREADS", "1", "--setenv", "PYDEVD_DISABLE_FILE_VALIDATION", "1",
-            "--setenv", "JUPYTER_RUNTIME_DIR", "/tmp/jupyter-runtime",
-            "--setenv", "IPYTHONDIR", "/tmp/ipython",
+    cmd += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    for name, value in sandbox_env(workdir).items():
+        cmd += ["--setenv", name, value]
+    return [*cmd, "--"]
+
+
+def sandbox_env(workdir: Path) -> dict[str, str]:
+    """The whole environment of a sandboxed kernel (bwrap starts from an empty one)."""
+    return {"HOME": str(workdir), "TMPDIR": "/tmp",
+            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8", "MPLCONFIGDIR": "/tmp/matplotlib",
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime", "IPYTHONDIR": "/tmp/ipython",
             # The kernel is not pid 1 here, but its parent (bwrap's init) is: without this,
             # ipykernel would take that for "my parent has exited" and stop at once.
-            "--setenv", "JPY_PARENT_PID", "1", "--"]
-    return cmd
+            "JPY_PARENT_PID": "1"}
 
 
 class BoxedKernelManager(KernelManager):
     """A KernelManager whose kernel runs under bwrap with resource limits, or, with
-    ``sandbox=False``, as a plain process with the same limits and settings."""
+    ``sandbox=False``, as a plain process with the same limits and settings.
+
+    With a ``zygote`` (``backproplab.grading.zygote.ZygoteClient``) and the sandbox on, bwrap
+    runs a holder and the kernel is forked into its sandbox by the zygote; call
+    ``wait_started`` before using it: it raises ``ZygoteError`` if that failed."""
 
     def __init__(self, workdir: Path, *, sandbox: bool = True, limits: Limits = Limits(),
                  shared: list[Path] = (), readable: list[Path] = (),
-                 extra_arguments: list[str] = (), **kwargs):
+                 extra_arguments: list[str] = (), zygote=None, **kwargs):
         workdir = Path(workdir).resolve()
         ipc = workdir.parent / (workdir.name + ".ipc")
         ipc.mkdir(exist_ok=True)
@@ -118,11 +128,19 @@ class BoxedKernelManager(KernelManager):
         self.workdir, self.sandbox, self.limits = workdir, sandbox, limits
         self.shared = [ipc, *map(Path, shared)]
         self.readable = list(map(Path, readable))
-        self.kernel_arguments = list(extra_arguments)
+        self.kernel_arguments = ["--HistoryManager.enabled=False", *extra_arguments]
+        self.zygote = zygote if sandbox else None
+        self.holder_ready = ipc / "holder-ready"
+        self._request = None
 
     def format_kernel_cmd(self, extra_arguments=None):
+        if self.zygote is not None:
+            from backproplab.grading.zygote import HOLDER
+
+            return [*bwrap_command(self.workdir, shared=self.shared, readable=self.readable),
+                    sys.executable, "-S", "-I", "-c", HOLDER, str(self.holder_ready), "120"]
         cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
-               "--HistoryManager.enabled=False", *self.kernel_arguments]
+               *self.kernel_arguments]
         if self.sandbox:
             cmd = bwrap_command(self.workdir, shared=self.shared, readable=self.readable) + cmd
         return cmd
@@ -142,4 +160,15 @@ class BoxedKernelManager(KernelManager):
             env["TMPDIR"] = env["HOME"]
         kw["env"] = env
         kw["preexec_fn"] = limits.apply
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.zygote is not None:
+            self._request = self.zygote.request(bwrap=self.provisioner.process.pid, ready=str(self.holder_ready),
+                                workdir=str(self.workdir), connection_file=self.connection_file,
+                                argv=self.kernel_arguments, env=sandbox_env(self.workdir),
+                                limits=limits.pairs())
+
+    def wait_started(self, timeout: float = 120) -> None:
+        """For a forked kernel: wait until the zygote has forked it (or says it could not)."""
+        if self._request is not None:
+            number, self._request = self._request, None
+            self.zygote.result(number, timeout)
