@@ -240,12 +240,13 @@ def wait_ready(client, km, timeout: float = 120) -> None:
     silence; ``run_cell`` skips messages of other requests, so that wait is not needed."""
     deadline = time.monotonic() + timeout
     while True:
-        msg_id = client.kernel_info()
+        client.kernel_info()
         try:
             reply = client.get_shell_msg(timeout=1)
         except Exception:  # queue.Empty: not up yet
             reply = None
-        if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+        # Any kernel_info reply will do: one to an earlier request arrives first.
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
             try:
                 client.get_iopub_msg(timeout=0.5)  # iopub is connected: ready
                 return
@@ -266,18 +267,30 @@ class TestKernel:
     submission a grading process grades in turn: between two submissions its namespace
     is reset (modules stay imported, which saves a kernel start and the imports)."""
 
-    def __init__(self, *, sandbox: bool, limits: Limits):
+    def __init__(self, *, sandbox: bool, limits: Limits, preload: tuple[str, ...] = ()):
         self.base = Path(tempfile.mkdtemp(prefix="bpl-grader-"))
         (self.base / "tests").mkdir()
         (self.base / "students").mkdir()
-        self.km = BoxedKernelManager(self.base / "tests", sandbox=sandbox, limits=limits,
-                                     shared=[self.base / "students"])
-        self.key = (sandbox, limits)
-        self.km.start_kernel()
+        self.key = (sandbox, limits, preload)
+        self.km = self._start(zygote.shared(preload) if sandbox else None)
         self.client = self.km.client()
         self.client.start_channels()
         wait_ready(self.client, self.km)
         self.usable = True
+
+    def _start(self, fork_from) -> BoxedKernelManager:
+        """The kernel, forked from the zygote ``fork_from`` or (None) started anew."""
+        km = BoxedKernelManager(self.base / "tests", sandbox=self.key[0], limits=self.key[1],
+                                shared=[self.base / "students"], zygote=fork_from)
+        km.start_kernel()
+        try:
+            km.wait_started()
+        except zygote.ZygoteError as error:
+            zygote.give_up(str(error))
+            km.shutdown_kernel(now=True)
+            km.cleanup_resources()
+            return self._start(None)
+        return km
 
     def attach(self, connection_file: str, call_timeout: float) -> None:
         """Forget the previous submission; connect to this one's student kernel."""
@@ -304,16 +317,17 @@ class TestKernel:
 _test_kernel: TestKernel | None = None
 
 
-def test_kernel(sandbox: bool, limits: Limits) -> TestKernel:
+def test_kernel(sandbox: bool, limits: Limits, preload: tuple[str, ...] = ()) -> TestKernel:
     """This process's test kernel (a new one if there is none, or it is unusable)."""
     global _test_kernel
-    if _test_kernel is not None and (not _test_kernel.usable or _test_kernel.key != (sandbox, limits)
+    if _test_kernel is not None and (not _test_kernel.usable
+                                     or _test_kernel.key != (sandbox, limits, preload)
                                      or not _test_kernel.km.is_alive()):
         _close_spare()
         _test_kernel.close()
         _test_kernel = None
     if _test_kernel is None:
-        _test_kernel = TestKernel(sandbox=sandbox, limits=limits)
+        _test_kernel = TestKernel(sandbox=sandbox, limits=limits, preload=preload)
         import atexit
 
         atexit.register(_test_kernel.close)
@@ -384,7 +398,7 @@ class TwoKernels:
                  limits: Limits, scrub_paths: dict, preload: tuple[str, ...] = ()):
         self.timeout, self.call_timeout, self.preload = timeout, call_timeout, preload
         self.sandbox, self.limits = sandbox, limits
-        self.test = test_kernel(sandbox, limits)
+        self.test = test_kernel(sandbox, limits, preload)
         self.test_km, self.tests = self.test.km, self.test.client
         self.tmp = self.student_km = self.student = None
         self.scrub_paths = scrub_paths
@@ -401,7 +415,7 @@ class TwoKernels:
         try:
             self.test.attach(self.student_km.connection_file, self.call_timeout)
         except RuntimeError:  # the test kernel hung or died: once more with a new one
-            self.test = test_kernel(self.sandbox, self.limits)
+            self.test = test_kernel(self.sandbox, self.limits, self.preload)
             self.test_km, self.tests = self.test.km, self.test.client
             self.test.attach(self.student_km.connection_file, self.call_timeout)
 

@@ -158,7 +158,8 @@ def _enter(init: int, request: dict, status: int) -> None:
     for kind, value in request["limits"]:
         resource.setrlimit(kind, (value, value))
     os.environ.clear()
-    os.environ.update(request["env"])
+    os.environ.update(request["env"], PWD=request["workdir"])  # bwrap's --chdir sets PWD
+    os.environ.update(_SET_BY_PRELOAD)  # as the modules would set them in a fresh kernel
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's is SIG_IGN
     kernel = os.fork()  # into the sandbox's process tree
     if kernel == 0:
@@ -180,8 +181,6 @@ def _kernel(request: dict) -> None:
     try:
         if "numpy" in sys.modules:  # a fresh process would have fresh global random state
             sys.modules["numpy"].random.seed()
-        if sys.path and sys.path[0] == ZYGOTE_CWD:
-            sys.path[0] = request["workdir"]
         sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], *request["argv"]]
         from ipykernel import kernelapp
 
@@ -222,17 +221,22 @@ def spawn(request: dict) -> None:
 
 
 ZYGOTE_CWD = "/"
+_SET_BY_PRELOAD: dict[str, str] = {}  # environment variables the preloaded modules set
 
 
 def main(modules: list[str]) -> None:
     """Import ``modules``, then serve requests until stdin closes."""
     os.chdir(ZYGOTE_CWD)
+    if sys.path and sys.path[0] in ("", ZYGOTE_CWD):  # as ipykernel_launcher does
+        del sys.path[0]
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
+    before = dict(os.environ)
     for module in modules:
         try:
             importlib.import_module(module)
         except Exception as error:  # noqa: BLE001 - a kernel then imports it itself
             print(f"zygote: could not preload {module}: {error}", file=sys.stderr)
+    _SET_BY_PRELOAD.update({k: v for k, v in os.environ.items() if before.get(k) != v})
     os.write(1, b'{"ready": true}\n')
     for line in sys.stdin:
         request = json.loads(line)
