@@ -20,7 +20,9 @@ copied afresh for every run, so each run has its own gradebook and grades the sa
    ``os.cpu_count()``) with the repository's ``nbgrader_config.py``; issue 7's target is at
    least 2x faster than (1) on 2 cores;
 3. ours, 1 worker: the sandbox's cost per submission against (1) (issue 6);
-4. ours, 1 worker, ``--no-sandbox``: the same without the sandbox, to isolate its cost.
+4. ours, 1 worker, ``--no-sandbox``: without the sandbox. This also starts every student
+   kernel anew, where (3) forks it from the worker's zygote (``backproplab.grading.zygote``)
+   into its sandbox, so (3) - (4) is the cost of sandbox and zygote together.
 
 Before the timed runs, each grader grades one submission in a scratch course, untimed, so
 that the first timed run does not pay for cold file caches. The script prints each run's
@@ -406,7 +408,8 @@ def report(args, submissions: list[Submission], results: list[dict], ours: bool)
               f"(target >= 2x: {'met' if speedup >= 2 else 'not met'})")
         print(f"issue 6: per submission, ours 1 worker / stock = {one['seconds'] / stock:.2f}x, "
               f"without sandbox / stock = {bare['seconds'] / stock:.2f}x; "
-              f"the sandbox costs {(one['seconds'] - bare['seconds']) / n:+.2f} s per submission")
+              f"the sandbox (kernels forked from a zygote) against none (kernels started "
+              f"anew): {(one['seconds'] - bare['seconds']) / n:+.2f} s per submission")
         for r in results[1:]:
             stats = r["timing_stats"]
             print(f"\n{r['name']}: --timings, {len(r['timings'])} records")
