@@ -206,6 +206,23 @@ def test_zygote_reports_a_sandbox_that_never_started(tmp_path, fork_server):
         fork_server.result(number)
 
 
+def test_a_zygote_with_threads_is_refused(tmp_path):
+    """A preloaded module that starts a thread: forking would copy its locks half-taken."""
+    (tmp_path / "starts_a_thread.py").write_text(
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n")
+    client = zygote.ZygoteClient(["starts_a_thread"], {**sandbox_env(Path("/tmp")),
+                                                       "PYTHONPATH": str(tmp_path)})
+    (tmp_path / "k").mkdir()
+    km = BoxedKernelManager(tmp_path / "k", zygote=client)
+    km.start_kernel()
+    try:
+        with pytest.raises(zygote.ZygoteError, match="2 threads"):
+            km.wait_started()
+    finally:
+        km.shutdown_kernel(now=True)
+        client.close()
+
+
 def test_grading_goes_on_when_forking_fails(tmp_path, monkeypatch):
     """A machine where setns is refused: each kernel is started anew, and said so once."""
     def refuse(self, number, timeout=120):

@@ -24,8 +24,9 @@ memory made of imported modules, which is the same for every student. Each kerne
 fork of the zygote, never of another student's kernel.
 
 Run by ``ZygoteClient`` as ``python -m backproplab.grading.zygote MODULE ...``: it imports
-the modules, then reads one JSON request per line on stdin and answers one JSON line on
-stdout (``{"ok": true}`` or ``{"error": "..."}``).
+the modules and says how many threads it runs (``{"ready": true, "threads": 1}``), then reads
+one JSON request per line on stdin and answers one JSON line on stdout (``{"id": ..., "ok":
+true}`` or ``{"id": ..., "error": "..."}``).
 """
 
 from __future__ import annotations
@@ -237,7 +238,10 @@ def main(modules: list[str]) -> None:
         except Exception as error:  # noqa: BLE001 - a kernel then imports it itself
             print(f"zygote: could not preload {module}: {error}", file=sys.stderr)
     _SET_BY_PRELOAD.update({k: v for k, v in os.environ.items() if before.get(k) != v})
-    os.write(1, b'{"ready": true}\n')
+    # A fork copies only the forking thread: were a module to start threads, locks they
+    # hold could stay locked in every kernel. The client refuses such a zygote.
+    threads = len(os.listdir("/proc/self/task"))
+    os.write(1, (json.dumps({"ready": True, "threads": threads}) + "\n").encode())
     for line in sys.stdin:
         request = json.loads(line)
         try:
@@ -289,7 +293,11 @@ class ZygoteClient:
         """Wait for the answer to request ``number``; raises ``ZygoteError`` if it failed."""
         deadline = time.monotonic() + timeout
         if not self._ready:
-            self._ready = bool(self._read(timeout).get("ready"))
+            hello = self._read(timeout)
+            if hello.get("threads") != 1:
+                raise ZygoteError(f"the zygote runs {hello.get('threads')} threads after its "
+                                  "imports; forking it would not be safe")
+            self._ready = True
         while number not in self.replies:
             reply = self._read(max(deadline - time.monotonic(), 0))
             self.replies[reply["id"]] = reply
