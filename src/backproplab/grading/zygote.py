@@ -13,11 +13,12 @@ never runs student code and never reads course files. For each submission:
    everything in the sandbox, as before.
 2. The zygote forks (``spawn``). The child enters the sandbox's namespaces with ``setns``
    (user, cgroup, ipc, uts, net, pid, mount), takes the sandbox's root and the student's
-   folder, replaces every file the zygote had open by ``/dev/null``, drops every capability
-   (the bounding set too), sets ``no_new_privs``, the resource limits, the kernel's
-   environment and a new session, and forks once more. That grandchild is inside the
-   sandbox's process tree and becomes the kernel (ipykernel, with the connection file and
-   arguments of the request).
+   folder, closes every file the zygote had open (stdin, stdout and stderr become
+   ``/dev/null``), drops every capability (the bounding set too), sets ``no_new_privs``, the
+   resource limits and the kernel's environment, and forks once more. That grandchild is
+   inside the sandbox's process tree, starts a session of its own and becomes the kernel
+   (ipykernel, with the connection file and arguments of the request). The child stays
+   outside that tree only to wait for it, so that it is reaped when it ends.
 
 What the kernel can see is what bubblewrap set up; what it inherits from the zygote is
 memory made of imported modules, which is the same for every student. Each kernel is a
