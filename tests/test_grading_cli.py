@@ -431,3 +431,56 @@ def test_a_file_that_is_not_a_zip_exits_2(course, tmp_path, capsys):
     archive.write_bytes(b"PK\x03\x04 truncated")
     assert cli.main(["import-zip", HW, str(archive), "--course", str(course.root)]) == 2
     assert "is not a zip file I can read" in capsys.readouterr().err
+
+
+# ---- the worker's shims over nbgrader: same verdicts, work done once -------------------
+
+@pytest.mark.parametrize("metadata", [
+    {"schema_version": 3, "grade": True, "solution": False, "locked": True, "grade_id": "q",
+     "points": 2},
+    {"schema_version": 3, "grade": True, "solution": False, "locked": True, "grade_id": "q",
+     "points": "two"},
+    {"schema_version": 3, "grade": "yes", "solution": False, "grade_id": "q"},
+    {"schema_version": 3, "grade": False, "solution": True, "locked": False, "grade_id": "q q"},
+])
+def test_worker_validates_cells_as_nbgrader(monkeypatch, metadata):
+    from nbgrader.nbgraderformat import common
+    from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+
+    def verdict():
+        cell = nbformat.v4.new_code_cell(metadata={"nbgrader": dict(metadata)})
+        try:
+            MetadataValidatorV3().validate_cell(cell)
+        except Exception as error:  # noqa: BLE001 - compared below
+            return type(error).__name__, str(error)
+        return None
+
+    monkeypatch.setattr(common, "jsonschema", common.jsonschema)  # restored afterwards
+    from nbgrader import api as nbgrader_api
+    monkeypatch.setattr(nbgrader_api, "create_engine", nbgrader_api.create_engine)
+    stock = verdict()
+    cli._reuse_compiled_work()
+    assert verdict() == stock
+    assert verdict() == stock  # the second time from the kept validator
+    assert (stock is None) == (metadata.get("points") in (None, 2) and metadata["grade"] != "yes"
+                               and " " not in metadata["grade_id"])
+
+
+def test_worker_keeps_one_engine_per_gradebook(monkeypatch, tmp_path):
+    from nbgrader import api as nbgrader_api
+    from nbgrader.nbgraderformat import common
+
+    monkeypatch.setattr(nbgrader_api, "create_engine", nbgrader_api.create_engine)
+    monkeypatch.setattr(common, "jsonschema", common.jsonschema)
+    cli._reuse_compiled_work()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as first:
+        first.add_student("ani")
+    with Gradebook(url) as second:  # closing the first closed its connections, not the engine
+        assert second.engine is first.engine
+        second.add_student("budi")
+    with Gradebook(f"sqlite:///{tmp_path / 'other.db'}") as other:
+        assert other.engine is not first.engine
+        assert other.students == []
+    with Gradebook(url) as third:
+        assert sorted(s.id for s in third.students) == ["ani", "budi"]

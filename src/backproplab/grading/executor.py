@@ -355,7 +355,6 @@ def _student_kernel(test: TestKernel, sandbox: bool, limits: Limits, preload=())
     """The spare kernel started while the previous submission ran, or a new one; then
     start the next spare, so that a worker rarely waits for a kernel to start."""
     global _spare
-
     key = (id(test), sandbox, limits, preload)
     if _spare is not None and _spare[0] == key and _spare[2].is_alive():
         folder, km = _spare[1], _spare[2]
