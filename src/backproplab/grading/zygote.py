@@ -74,6 +74,8 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
            "backproplab.derivatives", "backproplab.losses", "backproplab.mlp",
            "backproplab.optimizers", "backproplab.gradcheck", "backproplab.deepnets",
            "backproplab.surfaces", "backproplab.plotting")
+ZYGOTE_CWD = "/"
+_SET_BY_PRELOAD: dict[str, str] = {}  # environment variables the preloaded modules set
 NAMESPACES = ("user", "cgroup", "ipc", "uts", "net", "pid", "mnt")  # the order of nsenter
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
@@ -220,10 +222,6 @@ def spawn(request: dict) -> None:
     os.close(read_end)
     if message != b"ok":
         raise ZygoteError(message.decode(errors="replace") or "the forked child died")
-
-
-ZYGOTE_CWD = "/"
-_SET_BY_PRELOAD: dict[str, str] = {}  # environment variables the preloaded modules set
 
 
 def main(modules: list[str]) -> None:
