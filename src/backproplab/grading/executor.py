@@ -262,6 +262,40 @@ def _note(text: str):
     return nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
 
 
+def normalise_id(value: str) -> str:
+    """An id as the identity check compares it: stripped and case-folded (the same rule
+    as ``backproplab.variants.normalise_student_id``, which tests keep equal)."""
+    return value.strip().casefold()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whose notebook this must be: the answer variable ``name`` (e.g. ``STUDENT_ID``)
+    must equal ``expected``, the submitting student's id from the gradebook."""
+
+    name: str
+    expected: str
+
+    def problem(self, declared) -> str | None:
+        """None when ``declared`` (what the notebook set, None if nothing usable) matches;
+        else the sentence the student reads in every test of their feedback."""
+        if isinstance(declared, str) and normalise_id(declared) == normalise_id(self.expected):
+            return None
+        if not isinstance(declared, str) or not declared.strip():
+            what = f"{self.name} is not set in this notebook"
+        else:
+            what = f"this notebook was made for {self.name} = {declared[:100]!r}"
+        return (f"{what}, but it was submitted by {self.expected!r}. Your questions' numbers "
+                f"are drawn from your own id: set {self.name} = {self.expected!r} (the id "
+                "your course uses), run all cells again, check the visible tests and "
+                "submit again. Until then every test of this notebook scores 0.")
+
+
+def _refused(text: str):
+    return nbformat.v4.new_output("error", ename="WrongStudent", evalue=text,
+                                  traceback=[f"WrongStudent: {text}"])
+
+
 class TestKernel:
     """The clean kernel the tests run in. It never runs student code, so one serves every
     submission a grading process grades in turn: between two submissions its namespace
@@ -459,6 +493,18 @@ class TwoKernels:
             self.test.usable = False  # its state is unknown now: the next submission gets a new one
         return outcome
 
+    def declared(self, name: str):
+        """The string the test kernel holds under ``name`` (fetched from the student's
+        answer as data), or None."""
+        code = (f"print(__import__('json').dumps({name} if isinstance(globals().get("
+                f"{name!r}), str) else None))")
+        outcome = run_cell(self.tests, code, 30, Scrubber({}))
+        text = "".join(o.get("text", "") for o in outcome.outputs if o.output_type == "stream")
+        try:
+            return json.loads(text.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return None
+
     def run_locked(self, code: str) -> Outcome:
         if not self.student_down:
             self.run_student(code)
@@ -473,9 +519,15 @@ class TwoKernels:
 
 def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
             timeout: float = 120, call_timeout: float = 60, limits: Limits = Limits(),
-            scrub_paths: dict | None = None, preload: tuple[str, ...] = ()) -> Report:
-    """Run a rebuilt notebook (``rebuild``) with two kernels; fill in the outputs."""
+            scrub_paths: dict | None = None, preload: tuple[str, ...] = (),
+            identity: Identity | None = None) -> Report:
+    """Run a rebuilt notebook (``rebuild``) with two kernels; fill in the outputs.
+
+    With ``identity``, the first test cell first checks that the notebook's
+    ``identity.name`` is the submitting student's id; if it is not, no test runs and every
+    test cell fails with ``Identity.problem``'s sentence."""
     report = Report()
+    refusal, checked = None, identity is None
     started = time.perf_counter()
     kernels = TwoKernels(sandbox=sandbox, timeout=timeout, call_timeout=call_timeout,
                          limits=limits, scrub_paths=scrub_paths or {}, preload=preload)
@@ -508,6 +560,14 @@ def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
                     if outcome.status == "ok":  # else the cell's error says it already
                         report.problems.extend(f"{name}: {why}" for name, why in problems.items())
             elif kind == "test":
+                if not checked:
+                    checked = True
+                    refusal = identity.problem(kernels.declared(identity.name))
+                    if refusal:
+                        report.problems.append(f"wrong student: {refusal.split(', but')[0]}")
+                if refusal:
+                    cell.outputs = [_refused(refusal)]
+                    continue
                 outcome = kernels.run_test(cell.source)
                 if outcome.status != "ok" and kernels.student_down:
                     outcome.outputs.insert(0, _note(f"Not graded fully: {kernels.student_down}."))
@@ -532,6 +592,15 @@ class SandboxedExecute(NbGraderPreprocessor):
         "Modules a zygote process imports once per grading process; each sandboxed student "
         "kernel is forked from it (backproplab.grading.zygote). Empty: every kernel is "
         "started anew.")).tag(config=True)
+    identity_name = Unicode("STUDENT_ID", help=(
+        "The answer variable that names the notebook's student (the homework's variants "
+        "are drawn from it). When a homework's solution sets it, a notebook whose value is "
+        "not the submitting student's id scores 0 with a message. Empty: no check.")).tag(config=True)
+    identity_field = Unicode("id", help=(
+        "Which id of nbgrader's student record the identity variable must equal: 'id' "
+        "(nbgrader's student id: the LMS login of the zip's file names, or the JupyterHub "
+        "user name), 'lms_user_id' or 'email' (from a roster imported with "
+        "`nbgrader db student import`).")).tag(config=True)
     report_directory = Unicode("grading-reports",
                                help="Where per-submission reports go (course-relative).").tag(config=True)
 
@@ -544,6 +613,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         for cell in nbformat.read(solution, as_version=4).cells:
             if role(cell) == "answer":
                 names[_nbgrader(cell)["grade_id"]] = defined_names(cell.source)
+        identity = None
+        if self.identity_name and any(self.identity_name in n for n in names.values()):
+            identity = Identity(self.identity_name, self.expected_id(info))
         root = Path(coursedir.root).resolve()
         import backproplab
 
@@ -556,10 +628,23 @@ class SandboxedExecute(NbGraderPreprocessor):
         limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds)
         report = execute(nb, names, sandbox=self.sandbox, timeout=self.timeout,
                          call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths,
-                         preload=tuple(self.preload))
+                         preload=tuple(self.preload), identity=identity)
         target = root / self.report_directory / info["assignment"]
         target.mkdir(parents=True, exist_ok=True)
         (target / f"{info['student']}.{info['notebook']}.json").write_text(json.dumps(
             {"problems": report.problems, "kernel_start_s": report.kernel_start_s,
              "execution_s": report.execution_s}, indent=1))
         return nb, resources
+
+    def expected_id(self, info: dict) -> str:
+        """The submitting student's id in the field ``identity_field`` (see there)."""
+        if self.identity_field == "id":
+            return info["student"]
+        if self.identity_field not in ("lms_user_id", "email"):
+            raise ValueError(f"c.SandboxedExecute.identity_field is {self.identity_field!r}; "
+                             "use 'id', 'lms_user_id' or 'email'.")
+        with Gradebook(info["db_url"]) as gb:
+            value = getattr(gb.find_student(info["student"]), self.identity_field, None)
+        # A student without that field in the roster cannot match any notebook: the message
+        # then names nbgrader's id, and the instructor sees "wrong student" in the summary.
+        return value or f"{info['student']} (no {self.identity_field} in the roster)"
