@@ -88,3 +88,11 @@ def run_with_answers(homework: str, answers: dict[str, str] | None = None,
             errors = [o for o in cell.outputs if o.output_type == "error"]
             results[meta["grade_id"]] = f"{errors[0].ename}: {errors[0].evalue}" if errors else None
     return results
+
+
+def set_student_id(nb, student_id: str) -> nbformat.NotebookNode:
+    """Fill in the notebook's ``student_id`` answer cell (if it has one) with ``student_id``."""
+    cell = cells_by_id(nb).get(ID_CELL)
+    if cell is not None:
+        cell.source = id_source(student_id)
+    return nb

@@ -112,7 +112,11 @@ def test_untouched_exercise_runs_and_fails_honestly(path):
     for cell in cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
         raised[grade_id] = errors(cell)
-        if role(cell) == "given":
+        if role(cell) == "given" and "STUDENT_ID" in cell.source:
+            # The student's variant: it cannot be drawn before STUDENT_ID is set.
+            assert set(raised[grade_id]) <= {"NameError"}, (
+                f"cell {grade_id} raises {raised[grade_id]} before STUDENT_ID is set")
+        elif role(cell) == "given":
             assert not raised[grade_id], f"cell {grade_id} fails before the student did anything"
         elif role(cell) == "answer":
             assert set(raised[grade_id]) <= {"NotImplementedError"}, (

@@ -511,6 +511,8 @@ def summary(course: Course, hw: str) -> str:
         score = f"{row['final_score']:g} / {row['max_score']:g}"
         if row["late_penalty"]:
             problems = [f"late: {row['late_penalty']:g} points off", *problems]
+        if row["needs_manual_grade"]:
+            problems = ["needs manual grading (written answers: formgrader)", *problems]
         lines.append(f"{row['student']:<{width}}  {score:>11}  "
                      + ("; ".join(problems) if problems else "none"))
     graded = [r["score"] for r in rows]

@@ -1,0 +1,77 @@
+"""Per-student variants (backproplab.variants) and the grader's identity check agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backproplab.variants import (PLACEHOLDERS, StudentIdError, Variant, normalise_student_id,
+                                  seed, student_rng)
+
+IDS = ["s1234567", "  S1234567 ", "budi.santoso", "A0012345", "12345678", "Ünal.Öz"]
+
+
+def test_same_id_same_numbers_and_case_and_spaces_do_not_matter():
+    a = student_rng("s1234567", "hw01").random(5)
+    b = student_rng("  S1234567\n", "hw01").random(5)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_ids_and_homework_change_the_seed():
+    seeds = {seed(i, "hw01") for i in ["s1", "s2", "s3", "budi", "budi.santoso"]}
+    assert len(seeds) == 5
+    assert seed("s1", "hw01") != seed("s1", "hw02")
+
+
+@pytest.mark.parametrize("bad", sorted(PLACEHOLDERS) + ["two words", "x" * 101])
+def test_placeholders_and_non_ids_are_refused_with_advice(bad):
+    with pytest.raises(StudentIdError, match="STUDENT_ID"):
+        normalise_student_id(bad)
+
+
+@pytest.mark.parametrize("bad", [None, 1234567, b"s1", ["s1"]])
+def test_non_strings_are_refused_with_advice(bad):
+    with pytest.raises(StudentIdError, match="string in quotes"):
+        seed(bad, "hw01")
+
+
+def test_the_grader_normalises_ids_as_the_variants_do():
+    from backproplab.grading.executor import normalise_id
+
+    for student_id in IDS:
+        assert normalise_id(student_id) == normalise_student_id(student_id)
+
+
+def test_identity_problem_names_both_ids_and_passes_the_right_one():
+    from backproplab.grading.executor import Identity
+
+    identity = Identity("STUDENT_ID", "bob")
+    assert identity.problem("bob") is None
+    assert identity.problem(" BOB ") is None
+    message = identity.problem("alice")
+    assert "'alice'" in message and "'bob'" in message and "scores 0" in message
+    assert "not set" in identity.problem(None)
+    assert "not set" in identity.problem("  ")
+
+
+def test_a_variant_shows_its_description():
+    v = Variant("hw01", "s1")
+    assert v._repr_markdown_() == v.describe() and "hw01" in v.describe()
+
+
+def test_every_homework_module_draws_a_variant_from_an_id():
+    """Every homework in solutions/ has a variant module with the common interface."""
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for folder in sorted((root / "solutions").iterdir()):
+        text = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.ipynb"))
+        if "STUDENT_ID" not in text:
+            continue
+        module = importlib.import_module(f"backproplab.homework.{folder.name}")
+        first, again = module.variant("s1234567"), module.variant("S1234567")
+        assert isinstance(first, Variant) and first == again
+        assert first.homework == folder.name
+        assert first != module.variant("s7654321")
+        assert "s1234567" in first.describe()
