@@ -5,8 +5,9 @@ that the grader's own overhead dominates) from the released notebooks in ``exerc
 
 - correct: every answer cell holds the reference solution from ``solutions/`` (without the
   ``### BEGIN/END SOLUTION`` lines);
-- partly wrong: some answers are typical slips (``WRONG_ANSWERS``; for homework without
-  listed slips, the stub is left in), the others correct;
+- partly wrong: some answers are typical slips (``wrong_answers``: the ``WRONG_ANSWERS`` of
+  ``tests/shortcuts_HW.py``; for homework without them, the stub is left in), the others
+  correct; every student sets ``STUDENT_ID`` to their own id (their variant);
 - untouched: the release as it is.
 
 The pattern is 3 correct, 2 partly wrong, 1 untouched in every 6 students. A template course
@@ -78,37 +79,19 @@ c.CourseDirectory.release_directory = "{RELEASE_DIRECTORY}"
 c.ExecutePreprocessor.timeout = {CELL_TIMEOUT}
 '''
 
-STUB = re.compile(r"^([ \t]*)# YOUR CODE HERE\n[ \t]*raise NotImplementedError\(\)[ \t]*$", re.M)
 MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
-# Typical slips, written where the stub of the released cell is (tests/test_grading_e2e.py
-# grades the hw01 ones; the hw03 ones follow tests/test_homework_answers.py).
-WRONG_ANSWERS = {
-    "hw01": {
-        # Forgot the chain rule (the factor 3 of the inner function).
-        "q1_answer": "dJ_dw = 2 * (3 * w - 2)\nslope_at_1 = dJ_dw.subs(w, 1)",
-        # Forgot the 2 of d(c w^2)/dw.
-        "q3_answer": "step_factor = 1 - alpha * c",
-        # Right errors, but a guessed best_eps.
-        "q4_answer": ("errors = np.array([abs(central_difference(np.exp, 1.0, eps) - np.e) "
-                      "for eps in eps_grid])\nbest_eps = 1e-8"),
-    },
-    "hw03": {
-        # Forgot the factor f'(z_prev).
-        "q1_answer": "return delta @ W.T",
-        "q3_answer": ('cache = forward(params, X, hidden="sigmoid", output="softmax")\n'
-                      "delta = (cache.y_hat - Y) / len(X)\n"
-                      "gradients = [None] * len(params)\n"
-                      "for k in reversed(range(len(params))):\n"
-                      "    dW, db = weight_and_bias_gradients(cache.a[k], delta)\n"
-                      '    gradients[k] = {"W": dW, "b": db}\n'
-                      "    if k > 0:\n"
-                      '        delta = delta @ params[k]["W"].T\n'
-                      "return gradients"),
-        # Forgot the derivative of tanh.
-        "q4_answer": "delta_out = sp.tanh(z) - y",
-    },
-}
+def wrong_answers(homework: str) -> dict[str, str]:
+    """Typical slips of ``homework``: ``WRONG_ANSWERS`` of ``tests/shortcuts_<homework>.py``
+    when it has them ({grade_id: whole cell source}, each passing the visible tests and failing
+    hidden ones), else none (partly wrong students then leave stubs in)."""
+    path = ROOT / "tests" / f"shortcuts_{homework}.py"
+    if not path.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"shortcuts_{homework}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(getattr(module, "WRONG_ANSWERS", {}))
 
 
 # ----------------------------------------------------------------------------- submissions
@@ -132,16 +115,6 @@ def solution_source(cell) -> str:
     return MARKER_LINE.sub("", cell.source).rstrip("\n")
 
 
-def fill_in(stub_source: str, code: str) -> str:
-    """What a student does: replace the code stub by ``code``, at the stub's indentation."""
-    match = STUB.search(stub_source)
-    if match is None:
-        raise ValueError(f"no `# YOUR CODE HERE` stub in:\n{stub_source}")
-    indent = match.group(1)
-    answer = "\n".join(indent + line if line else line for line in code.splitlines())
-    return stub_source[:match.start()] + answer + stub_source[match.end():]
-
-
 def make_submissions(homework: str, n: int, rng: np.random.Generator,
                      root: Path = ROOT) -> list[Submission]:
     """``n`` students' notebooks of ``homework``, made from its released notebooks.
@@ -156,12 +129,12 @@ def make_submissions(homework: str, n: int, rng: np.random.Generator,
                          "run `make exercises`")
     solutions = {path.name: answer_cells(nbformat.read(
         root / SOURCE_DIRECTORY / homework / path.name, as_version=4)) for path in released}
-    slips = WRONG_ANSWERS.get(homework, {})
+    slips = wrong_answers(homework)
     wrongable = sorted(g for cells in solutions.values() for g in cells
-                       if not slips or g in slips)
+                       if g != "student_id" and (not slips or g in slips))
     result = []
     for i in range(n):
-        kind = PATTERN[i % len(PATTERN)]
+        kind, student = PATTERN[i % len(PATTERN)], f"s{i + 1:03d}"
         wrong = []
         if kind == "partly wrong":
             size = int(rng.integers(1, len(wrongable) + 1))
@@ -171,12 +144,14 @@ def make_submissions(homework: str, n: int, rng: np.random.Generator,
             nb = nbformat.read(path, as_version=4)
             if kind != "untouched":
                 for grade_id, cell in answer_cells(nb).items():
-                    if grade_id not in wrong:
+                    if grade_id == "student_id":  # each student's own id: their variant
+                        cell.source = f"STUDENT_ID = {student!r}\n"
+                    elif grade_id not in wrong:
                         cell.source = solution_source(solutions[path.name][grade_id])
                     elif grade_id in slips:
-                        cell.source = fill_in(cell.source, slips[grade_id])
+                        cell.source = slips[grade_id]
             notebooks[path.name] = nb
-        result.append(Submission(f"s{i + 1:03d}", kind, notebooks, wrong))
+        result.append(Submission(student, kind, notebooks, wrong))
     return result
 
 

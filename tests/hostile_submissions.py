@@ -32,7 +32,9 @@ from typing import Callable
 
 import nbformat
 
-from test_grading_e2e import cell_by_id, fill_in, solution_source  # tests/ is on sys.path
+from homework_tools import set_student_id  # tests/ is on sys.path
+from shortcuts_hw01 import WRONG_ANSWERS as WRONG
+from test_grading_e2e import cell_by_id, solution_source
 
 ASSIGNMENT = "hw01"
 NOTEBOOK = "hw01-derivatives"
@@ -50,27 +52,14 @@ MEMORY_CAP_BYTES = 4 * 2**30      # memory_hog holds at most this much
 FILE_CAP_BYTES = 2**30             # huge_file writes at most this much (then deletes it)
 WALK_SECONDS = 8                  # walk_filesystem stops walking after this long
 
-# Mistakes a student could make, written in other words than the solution (so that no line
-# of the solution is in a wrong submission); each passes the visible test and fails a
-# hidden one. Code replaces the `# YOUR CODE HERE` stub.
-WRONG_ANSWERS = {
-    # The chain rule forgotten (the inner factor 3): 2(3w − 2), slope 2 at w = 1.
-    "q1_answer": "dJ_dw = 2 * (3 * w - 2)\nslope_at_1 = dJ_dw.subs(w, 1)",
-    # A forward difference: accurate enough for the visible test, not for exp at 1.
-    "q2_answer": textwrap.dedent("""\
-        x = np.array(w, dtype=float)
-        gradient = np.empty_like(x)
-        for i in np.ndindex(x.shape):
-            nudged = x.copy()
-            nudged[i] += eps
-            gradient[i] = (J(nudged) - J(x)) / eps
-        return gradient"""),
-    # The 2 of d(c w²)/dw forgotten.
-    "q3_answer": "step_factor = 1 - alpha * c",
-    # Errors of a forward difference instead of the central one; best_eps follows them.
-    "q4_answer": ("errors = np.array([abs((np.exp(1.0 + eps) - np.e) / eps - np.e) "
-                  "for eps in eps_grid])\nbest_eps = eps_grid[errors.argmin()]"),
-}
+# Mistakes a student could make (tests/shortcuts_hw01.py), written in other words than the
+# solution (so that no line of the solution is in a wrong submission) and for any variant;
+# each passes the visible test and fails a hidden one.
+WRONG_ANSWERS = WRONG
+# The right value of slope_at_u0 for the notebook's variant, computed without the answer's
+# formula (as the attacks that earn a point when nothing stops them set it).
+RIGHT_SLOPE = ("float(sp.diff(variant.J_of_w, w).subs(w, sp.nsolve(variant.u_of_w - variant.u0, "
+               "w, (-20, 20), solver='bisect')))")
 
 
 @dataclass(frozen=True)
@@ -83,6 +72,7 @@ class Homework:
     course: Path
     repo: Path
     port: int = 0  # a TCP port listening on the host's 127.0.0.1 (sandbox_probe)
+    student: str = ""  # who hands it in: their STUDENT_ID (set per submission)
 
 
 @dataclass(frozen=True)
@@ -122,10 +112,8 @@ def correct_sources(hw: Homework) -> dict[str, str]:
 
 
 def wrong_sources(hw: Homework) -> dict[str, str]:
-    """The answer cells with ``WRONG_ANSWERS`` filled in."""
-    cells = cell_by_id(nbformat.read(hw.released, as_version=4))
-    return {grade_id: fill_in(cells[grade_id].source, WRONG_ANSWERS[grade_id])
-            for grade_id in ANSWER_CELLS}
+    """The answer cells with ``WRONG_ANSWERS``."""
+    return {grade_id: WRONG_ANSWERS[grade_id].rstrip("\n") for grade_id in ANSWER_CELLS}
 
 
 def answered(hw: Homework, answers: str | dict[str, str] = "wrong",
@@ -138,7 +126,7 @@ def answered(hw: Homework, answers: str | dict[str, str] = "wrong",
     choice = {"wrong": wrong_sources(hw), "correct": correct_sources(hw)}
     if isinstance(answers, str):
         answers = dict.fromkeys(ANSWER_CELLS, answers)
-    nb = nbformat.read(hw.released, as_version=4)
+    nb = set_student_id(nbformat.read(hw.released, as_version=4), hw.student)
     cells = cell_by_id(nb)
     for grade_id in ANSWER_CELLS:
         answer = answers.get(grade_id, "wrong")
@@ -290,15 +278,15 @@ def eq_always_true(hw):
 
         """)
     return files(answered(hw, after={
-        "q1_answer": liar + "dJ_dw = slope_at_1 = AlwaysEqual()",
-        "q3_answer": "step_factor = AlwaysEqual()",
+        "q1_answer": liar + "dJ_dw = slope_at_u0 = AlwaysEqual()",
+        "q3_answer": "step_factor = alpha_max = AlwaysEqual()",
         "q4_answer": "errors = best_eps = AlwaysEqual()"}))
 
 
 @submission(0)
 def liar_sympy(hw):
-    """dJ_dw and step_factor are SymPy symbols named like the wrong answers ("2*(3*w - 2)",
-    "1 - alpha*c") that lie: == says True, subtracting anything gives 0, .subs gives itself,
+    """dJ_dw, step_factor and alpha_max are SymPy symbols named like wrong answers
+    ("u - t", "1 - 2*alpha*c", "1/c") that lie: == says True, subtracting anything gives 0, .subs gives itself,
     no free symbols. Printed, converted or rebuilt from its tree, each is a wrong answer."""
     liar = textwrap.dedent("""\
         class Liar(sp.Symbol):
@@ -323,27 +311,28 @@ def liar_sympy(hw):
             def free_symbols(self):
                 return set()
 
-        dJ_dw = Liar("2*(3*w - 2)")""")
+        dJ_dw = Liar("u - t")""")
     return files(answered(hw, after={"q1_answer": liar,
-                                     "q3_answer": 'step_factor = Liar("1 - alpha*c")'}))
+                                     "q3_answer": ('step_factor = Liar("1 - 2*alpha*c")\n'
+                                                   'alpha_max = Liar("1/c")')}))
 
 
 @submission(0, 1)
 def liar_float(hw):
-    """slope_at_1 is an object (not a number) whose float() is 6.0, the right value, and
-    whose == always says True. Fair either way: a grader that takes float(slope_at_1) sees
-    the answer 6.0 (1 point), one that accepts only plain numbers rejects it (0)."""
-    return files(answered(hw, after={"q1_answer": textwrap.dedent("""\
-        class Six:
+    """slope_at_u0 is an object (not a number) whose float() is the right value, and
+    whose == always says True. Fair either way: a grader that takes float(slope_at_u0) sees
+    the right answer (1 point), one that accepts only plain numbers rejects it (0)."""
+    return files(answered(hw, after={"q1_answer": textwrap.dedent(f"""\
+        class Right:
             def __float__(self):
-                return 6.0
+                return {RIGHT_SLOPE}
 
             def __eq__(self, other):
                 return True
 
             __hash__ = object.__hash__
 
-        slope_at_1 = Six()""")}))
+        slope_at_u0 = Right()""")}))
 
 
 # --------------------------------------------------------------------------------------
@@ -504,13 +493,13 @@ def loop_ignoring_interrupt(hw):
 @submission(0)
 def memory_hog(hw):
     """Allocates (and touches) 100 MB blocks up to MEMORY_CAP_BYTES; if it got them all,
-    nothing limited its memory and it sets slope_at_1 to the right 6 (1 point)."""
+    nothing limited its memory and it sets slope_at_u0 to the right value (1 point)."""
     return files(answered(hw, after={"q1_answer": textwrap.dedent(f"""\
         hoard = []
         try:
             while len(hoard) * 10**8 < {MEMORY_CAP_BYTES}:
                 hoard.append(b"\\x01" * 10**8)
-            slope_at_1 = 6
+            slope_at_u0 = {RIGHT_SLOPE}
         finally:
             hoard.clear()""")}))
 
@@ -531,7 +520,7 @@ def huge_line(hw):
 @submission(0)
 def huge_file(hw):
     """Writes a file in 64 MiB chunks up to FILE_CAP_BYTES (then deletes it); if it could
-    write it all, nothing limited its files and it sets slope_at_1 to the right 6."""
+    write it all, nothing limited its files and it sets slope_at_u0 to the right value."""
     return files(answered(hw, after={"q1_answer": textwrap.dedent(f"""\
         import os
         chunk, written = b"\\x01" * 2**26, 0
@@ -540,7 +529,7 @@ def huge_file(hw):
                 while written < {FILE_CAP_BYTES}:
                     fh.write(chunk)
                     written += len(chunk)
-            slope_at_1 = 6
+            slope_at_u0 = {RIGHT_SLOPE}
         finally:
             if os.path.exists("answers.bin"):
                 os.remove("answers.bin")""")}))
@@ -627,8 +616,8 @@ def steal_solutions(hw):
 
 @submission(0)
 def copy_other_student(hw):
-    """Looks for another student's notebook whose answers look right (q1 is 6·(3w − 2)) and
-    harmless, and runs its answer cells in place of the wrong answers."""
+    """Looks for another student's notebook whose answers look right (q1 has the reference's
+    table of inner derivatives) and harmless, and runs its answer cells in place of the wrong answers."""
     finder = textwrap.dedent("""\
         STOLEN = {}
         SUSPECT = ("while", "import", "exit", "open(", "get_ipython", "exec", "print", "Liar")
@@ -636,7 +625,7 @@ def copy_other_student(hw):
             for path in sorted(glob.glob(pattern)):
                 cells = answer_cells(read(path) or b"")
                 code = "\\n".join(cells.values())
-                if "6 * (3 * w - 2)" in code and not any(word in code for word in SUSPECT):
+                if "du_dw = {" in code and not any(word in code for word in SUSPECT):
                     STOLEN = cells
                     break
             if STOLEN:
@@ -658,8 +647,8 @@ def spy_on_tests(hw):
         except Exception:
             pass
         """)
-    wrong_q2 = fill_in(cell_by_id(nbformat.read(hw.released, as_version=4))["q2_answer"].source,
-                       spy + WRONG_ANSWERS["q2_answer"])
+    define, body = WRONG_ANSWERS["q2_answer"].split("\n", 1)
+    wrong_q2 = define + "\n" + textwrap.indent(spy, "    ") + body
     return files(answered(hw, {"q2_answer": wrong_q2}))
 
 
@@ -690,7 +679,7 @@ def python_file(hw):
 @submission(0, notebook=False)
 def json_not_notebook(hw):
     """Valid JSON, but no notebook: a dict of answers as strings."""
-    answers = {"dJ_dw": "6*(3*w - 2)", "slope_at_1": 6, "step_factor": "1 - 2*alpha*c"}
+    answers = {"dJ_dw": "2*(u - t)", "slope_at_u0": 1.5, "step_factor": "1 - 2*alpha*c"}
     return {f"{NOTEBOOK}.ipynb": json.dumps(answers).encode("utf-8")}
 
 
@@ -759,13 +748,13 @@ def sandbox_probe(hw):
             "network": can_connect({hw.port}),
         }}
         if ESCAPED["gradebook"]:
-            slope_at_1 = 0
+            slope_at_u0 = 0
         if ESCAPED["solutions"]:
-            dJ_dw = 2 * (3 * w - 2)""")
+            dJ_dw = u""")
     wrong = wrong_sources(hw)
     return files(answered(hw, "correct", after={
         "q1_answer": probe,
         "q2_answer": ("if ESCAPED['students']:\n"
                       + textwrap.indent(wrong["q2_answer"], "    ")),
-        "q3_answer": "if ESCAPED['write']:\n    step_factor = 1 - alpha * c",
+        "q3_answer": "if ESCAPED['write']:\n    step_factor = 1 - alpha * c",  # always wrong
         "q4_answer": "if ESCAPED['network']:\n    best_eps = eps_grid[0]"}))

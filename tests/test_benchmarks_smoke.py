@@ -46,6 +46,9 @@ def test_six_submissions_are_valid_notebooks_with_the_expected_mix(grading_bench
             assert "NotImplementedError" not in code, submission.student
             assert nb != released
         assert bool(submission.wrong) == (submission.kind == "partly wrong")
-        slips = grading_benchmark.WRONG_ANSWERS["hw01"]
+        slips = grading_benchmark.wrong_answers("hw01")
+        assert slips, "tests/shortcuts_hw01.py has no WRONG_ANSWERS for the benchmark"
         for grade_id in submission.wrong:
-            assert slips[grade_id].splitlines()[-1] in code, (submission.student, grade_id)
+            assert slips[grade_id].strip().splitlines()[-1] in code, (submission.student, grade_id)
+        if submission.kind != "untouched":
+            assert f"STUDENT_ID = {submission.student!r}" in code

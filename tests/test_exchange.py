@@ -32,32 +32,26 @@ from nbgrader.api import Gradebook
 
 from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
 from conftest import ROOT, copy_worktree  # noqa: E402 (tests/ is pytest's rootdir)
-from test_grading_e2e import check_feedback_is_safe, cell_by_id, fill_in, solution_source
+from homework_tools import ID_CELL, id_source
+from shortcuts_hw01 import WRONG_ANSWERS as WRONG
+from test_grading_e2e import MAX_SCORE, check_feedback_is_safe, cell_by_id, solution_source
 
 pytestmark = pytest.mark.slow
 
 COURSE_ID = "backprop-lab"  # CourseDirectory.course_id in nbgrader_config.py
 ASSIGNMENT = "hw01"
 NOTEBOOK = "hw01-derivatives"
-MAX_SCORE = 10.0
 STUDENTS = ("alice", "bob")
 SUBMISSIONS = {"alice": 1, "bob": 2}  # bob submits once too early
 COMMAND_TIMEOUT = 300  # seconds for one command (autograding included)
 
 BOB_ANSWERS = {
-    # The right derivative, evaluated at w = 0 instead of 1: slope -12, not 6.
-    "q1_answer": "dJ_dw = 6 * (3 * w - 2)\nslope_at_1 = dJ_dw.subs(w, 0)",
-    # A forward difference, error about eps·J''/2: within the visible test's tolerance for
-    # sum(w²) at [1, 2, 3], not within the hidden ones (sum(w³) at w = 0.5, exp(w) at 1).
-    "q2_answer": ("w = np.array(w, dtype=float)\n"
-                  "grad = np.zeros_like(w)\n"
-                  "for index in np.ndindex(w.shape):\n"
-                  "    step = np.zeros_like(w)\n"
-                  "    step[index] = eps\n"
-                  "    grad[index] = (J(w + step) - J(w)) / eps\n"
-                  "return grad"),
-    # The wrong sign (a step uphill): 1 at alpha = 0 as the visible test wants, still wrong.
-    "q3_answer": "step_factor = 1 + 2 * alpha * c",
+    # The right derivative (the reference's), but its value counted twice at u0.
+    "q1_answer": "twice",
+    # The chapter's central difference instead of his variant's formula, and the chapter's
+    # 1 − 2αc for a J that is not c·w² (tests/shortcuts_hw01.py): both pass the visible tests.
+    "q2_answer": WRONG["q2_answer"],
+    "q3_answer": WRONG["q3_answer"],
     # q4: the reference solution.
 }
 EXPECTED = {
@@ -68,8 +62,8 @@ EXPECTED = {
 }
 # The one-line failure messages bob must read in his feedback.
 BOB_MESSAGES = [
-    "slope_at_1 is wrong: expected 6, got -12",
-    "numerical_gradient for a 2-D array w is wrong: at index (1, 0) expected 0.75",
+    "slope_at_u0 is not dJ/dw at the weight where u = u0",
+    "numerical_gradient is not your variant's formula",
     "step_factor is not equivalent to the correct expression",
 ]
 # A submission in the inbound folder: <student>+<assignment>+<timestamp>+<random string>.
@@ -121,12 +115,18 @@ def answer(notebook: Path, source: Path, student: str) -> None:
     solutions = cell_by_id(nbformat.read(source, as_version=4))
     nb = nbformat.read(notebook, as_version=4)
     for grade_id, cell in cell_by_id(nb).items():
-        if not cell.metadata["nbgrader"].get("solution"):
+        if not cell.metadata["nbgrader"].get("solution") or cell.cell_type != "code":
             continue
-        if student == "bob" and grade_id in BOB_ANSWERS:
-            cell.source = fill_in(cell.source, BOB_ANSWERS[grade_id])
-        else:
-            cell.source = solution_source(solutions[grade_id])
+        if grade_id == ID_CELL:  # the hub user name is the student's id
+            cell.source = id_source(student)
+            continue
+        cell.source = solution_source(solutions[grade_id])
+        if student == "bob" and BOB_ANSWERS.get(grade_id) == "twice":
+            assert "slope_at_u0 = dJ_dw.subs(u, variant.u0)" in cell.source
+            cell.source = cell.source.replace("slope_at_u0 = dJ_dw.subs(u, variant.u0)",
+                                              "slope_at_u0 = 2 * dJ_dw.subs(u, variant.u0)")
+        elif student == "bob" and grade_id in BOB_ANSWERS:
+            cell.source = BOB_ANSWERS[grade_id]
     nbformat.write(nb, notebook)
 
 

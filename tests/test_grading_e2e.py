@@ -26,25 +26,24 @@ import pytest
 from nbgrader.api import Gradebook
 
 from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
+from homework_tools import ID_CELL, set_student_id
+from shortcuts_hw01 import WRONG_ANSWERS as WRONG
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "hw01"
 NOTEBOOK = "hw01-derivatives"
-MAX_SCORE = 10.0
+# 10 autograded points and the written answers' (graded by hand; 0 while left as released).
+MAX_SCORE = float(sum(cell.metadata["nbgrader"].get("points", 0) for cell in nbformat.read(
+    ROOT / SOURCE_DIRECTORY / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4).cells
+    if cell.metadata.get("nbgrader", {}).get("grade")))
 STUB = re.compile(r"^([ \t]*)# YOUR CODE HERE\n[ \t]*raise NotImplementedError\(\)[ \t]*$", re.M)
 MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
-WRONG_ANSWERS = {
-    # Forgot the chain rule (the factor 3 of the inner function).
-    "q1_answer": "dJ_dw = 2 * (3 * w - 2)\nslope_at_1 = dJ_dw.subs(w, 1)",
-    # Forgot the 2 of d(c w^2)/dw.
-    "q3_answer": "step_factor = 1 - alpha * c",
-    # Right errors, but a guessed best_eps instead of the one with the smallest error.
-    "q4_answer": ("errors = np.array([abs(central_difference(np.exp, 1.0, eps) - np.e) "
-                  "for eps in eps_grid])\nbest_eps = 1e-8"),
-}
+# Plausible mistakes in q1, q3 and q4 (tests/shortcuts_hw01.py), each passing the visible
+# test and failing the hidden one; q2 is answered correctly.
+WRONG_ANSWERS = {grade_id: WRONG[grade_id] for grade_id in ("q1_answer", "q3_answer", "q4_answer")}
 EXPECTED = {
     "correct": {"q1_test_derivative": 2, "q1_test_value": 1, "q2_test": 3, "q3_test": 2,
                 "q4_test": 2},
@@ -55,11 +54,11 @@ EXPECTED = {
 }
 # What the "wrong" student must read in the feedback: the one-line failure messages.
 WRONG_MESSAGES = [
-    "dJ_dw is not equivalent to the correct expression",
-    "Differentiate the outer square, then multiply by the derivative of the inside",
-    "slope_at_1 is wrong: expected 6, got 2",
+    "dJ_dw is not the derivative of J with respect to w",
+    "multiply dJ/du by du/dw, both written in u",
+    "slope_at_u0 is not dJ/dw at the weight where u = u0",
     "step_factor is not equivalent to the correct expression",
-    "best_eps is wrong",
+    "errors are not the errors of your variant's formula",
 ]
 
 
@@ -98,13 +97,17 @@ def submissions(released: Path, source: Path) -> dict[str, nbformat.NotebookNode
     result = {}
     for student in EXPECTED:
         nb = nbformat.read(released, as_version=4)
+        if student != "untouched":
+            set_student_id(nb, student)
         for grade_id, cell in cell_by_id(nb).items():
-            if not cell.metadata["nbgrader"].get("solution"):
+            if not cell.metadata["nbgrader"].get("solution") or grade_id == ID_CELL:
                 continue
+            if cell.cell_type != "code":
+                continue  # written answers stay as released: 0 points, nothing to grade by hand
             if student == "correct" or (student == "wrong" and grade_id not in WRONG_ANSWERS):
                 cell.source = solution_source(solutions[grade_id])
             elif student == "wrong":
-                cell.source = fill_in(cell.source, WRONG_ANSWERS[grade_id])
+                cell.source = WRONG_ANSWERS[grade_id]
         result[student] = nb
     return result
 
@@ -153,8 +156,9 @@ def feedback_page(course: Path, student: str) -> str:
 def test_wrong_answers_are_filled_in(course):
     """The "wrong" notebook holds the wrong answers and the correct q2, and no stub."""
     code = submitted_code(course, "wrong")
-    assert "dJ_dw = 2 * (3 * w - 2)" in code and "best_eps = 1e-8" in code
-    assert "for index in np.ndindex(w.shape)" in code
+    assert all(answer in code for answer in WRONG_ANSWERS.values())
+    assert "for flat, index in enumerate(np.ndindex(w.shape))" in code  # the correct q2
+    assert "STUDENT_ID = 'wrong'" in code
     assert "NotImplementedError" not in code
     assert "NotImplementedError" not in submitted_code(course, "correct")
     assert "YOUR CODE HERE" in submitted_code(course, "untouched")
@@ -175,10 +179,10 @@ def test_gradebook_scores(course, student):
 def check_feedback_is_safe(page: str, written: str, score: float, who: str,
                            homework_secrets, leaks_in, html_text) -> None:
     """A feedback page shows the score and no line of hidden tests or of solutions, except
-    solution lines the student wrote themselves (``written``). Used by the exchange test too."""
+    lines the student wrote themselves (``written``: a correct answer may share a line with a
+    hidden test). Used by the exchange test too."""
     text = html_text(page)
-    secrets = [s for s in homework_secrets
-               if s.kind == "hidden tests" or not leaks_in(written, [s])]
+    secrets = [s for s in homework_secrets if not leaks_in(written, [s])]
     leaked = leaks_in(page, secrets) + leaks_in(text, secrets)
     assert not leaked, (f"the feedback of {who} shows lines of hidden tests or of "
                         "solutions:\n" + "\n".join(sorted(set(map(str, leaked)))))

@@ -28,7 +28,7 @@ steal_solutions             0       10: reads ../../../solutions/, runs its answ
 copy_other_student          0       10: runs the answer cells of submitted/correct/
 patch_numpy                 0       6: check_close asks the fake np.all
 liar_sympy                  0       4: check_equivalent finds liar − expected == 0
-liar_float                  0 or 1  1: float(slope_at_1) is 6.0
+liar_float                  0 or 1  1: float(slope_at_u0) is the right value
 memory_hog                  0       1: held 4 GiB, no memory limit
 huge_file                   0       1: wrote 1 GiB, no file size limit
 sandbox_probe               10      0: every escape works (gradebook, solutions, other
@@ -77,7 +77,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -147,7 +147,7 @@ def hand_in(course: Path, students, port: int = 0) -> dict[str, str]:
     for student in students:
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        handed_in = SUBMISSIONS[student].build(homework)
+        handed_in = SUBMISSIONS[student].build(replace(homework, student=student))
         for name, data in handed_in.items():
             (folder / name).write_bytes(data)
         if handed_in:  # empty_folder stays empty
@@ -240,15 +240,14 @@ def test_score(batch, student):
 @pytest.mark.parametrize("student", SUBMISSIONS)
 def test_feedback_shows_no_secret(batch, student, homework_secrets, leaks_in, html_text):
     """The feedback exists for every gradable notebook and shows no hidden test, no
-    solution line the student did not write, no gradebook, none of the grader's environment,
+    solution or hidden-test line the student did not write themselves, no gradebook, none of the grader's environment,
     no instructor path; each page is smaller than 2 MB."""
     pages = sorted((batch.course / "feedback" / student / ASSIGNMENT).glob("*.html"))
     if SUBMISSIONS[student].notebook:
         assert pages, (f"no feedback page for {student} in feedback/{student}/{ASSIGNMENT}/; "
                        f"the grader said:\n{said_about(batch, student)}")
     written = batch.written[student]
-    secrets = [s for s in homework_secrets
-               if s.kind == "hidden tests" or not leaks_in(written, [s])]
+    secrets = [s for s in homework_secrets if not leaks_in(written, [s])]
     paths = {str(batch.course), str(batch.course.resolve()), str(ROOT), sys.prefix}
     for page in pages:
         # Booleans and names only in the messages: pytest would quote the page otherwise.
