@@ -5,8 +5,9 @@ A variant draws, from the student's id, the task of each question:
 
 1. an activation ``a = f(z)`` and a two-input node ``q = g(u, v)`` whose local derivatives
    the student writes in terms of the node's *output* (and given symbols only);
-2. a computation graph with an operation ``Value`` lacks (sin, cos or abs, and a max)
-   and its inputs, for a backward pass by hand;
+2. a computation graph with an operation ``Value`` lacks (sin, cos or arctan), where one
+   node feeds two others and a product, max or min combines them, for a backward pass by
+   hand;
 3. a new operation (leaky ReLU, ELU, softplus, SiLU, ...) to add as one ``Value`` node with
    its local derivative;
 4. a neuron ``z = w·x + b``, ``a = f(z)`` with a loss ``J(a, y)``, whose gradients the
@@ -57,8 +58,10 @@ NODES = {
 }
 NODE_KS = (0.5, 1.5, 2.0, 3.0)
 
-#: q2: the operation of node e = g(d), one that Value lacks.
-Q2_OPS = {"sin": math.sin, "cos": math.cos, "abs": abs}
+#: q2: the operation of node e = g(d), one that Value lacks and cannot build from its own.
+Q2_OPS = {"sin": math.sin, "cos": math.cos, "atan": math.atan}
+#: q2: how node m combines e and c: a product, or a max (min) that e wins.
+Q2_COMBINE = {"mul": lambda e, c: e * c, "max": max, "min": min}
 
 #: q3: new operations as (forward of a float z and the parameter p, LaTeX, parameters).
 OPS = {
@@ -111,8 +114,9 @@ class Variant(BaseVariant):
     """One student's hw02: the activation, node, graph, operation and neuron of q1–q4.
 
     q1: ``activation`` with steepness ``act_k``; ``node`` with constant ``node_k``.
-    q2: J = (max(g(d), c) − t)² with c = w·x, d = c + sign·y, e = g(d) (``q2_op``), m =
-    max(e, c), at the inputs ``q2_x``, ``q2_w``, ``q2_y`` and the target ``q2_t``.
+    q2: c = w·x, d = c + sign·y, e = g(d) (``q2_op``), m = e·c, max(e, c) or min(e, c)
+    (``q2_combine``), J = (m − t)², at the inputs ``q2_x``, ``q2_w``, ``q2_y`` and the
+    constant ``q2_t``.
     q3: ``op`` with parameter ``op_p``. q4: ``neuron_act`` with ``neuron_k``, ``loss``.
     """
 
@@ -121,6 +125,7 @@ class Variant(BaseVariant):
     node: str = "div"
     node_k: float = 2.0
     q2_op: str = "sin"
+    q2_combine: str = "mul"
     q2_sign: int = 1
     q2_x: float = 1.0
     q2_w: float = 1.0
@@ -157,7 +162,7 @@ class Variant(BaseVariant):
         c = w * x
         d = c + self.q2_sign * y
         e = Q2_OPS[self.q2_op](d)
-        m = max(e, c)
+        m = Q2_COMBINE[self.q2_combine](e, c)
         return {"x": x, "w": w, "y": y, "c": c, "d": d, "e": e, "m": m,
                 "J": (m - self.q2_t) ** 2}
 
@@ -186,7 +191,9 @@ class Variant(BaseVariant):
     def describe(self) -> str:
         k = _num(self.act_k)
         sign = "+" if self.q2_sign > 0 else "-"
-        g = {"sin": r"\sin d", "cos": r"\cos d", "abs": r"|d|"}[self.q2_op]
+        g = {"sin": r"\sin d", "cos": r"\cos d", "atan": r"\arctan d"}[self.q2_op]
+        m = {"mul": r"m = e \cdot c", "max": r"m = \max(e, c)",
+             "min": r"m = \min(e, c)"}[self.q2_combine]
         node_latex = NODES[self.node][1].format(k=_num(self.node_k))
         wrt = self.node_input
         allowed = ", ".join(f"`{s}`" for s in self.node_symbols)
@@ -199,7 +206,7 @@ class Variant(BaseVariant):
             f"Your node: ${node_latex}$; its local derivative "
             rf"$\partial q / \partial {wrt}$ may use only {allowed}.",
             f"- **Question 2.** Your graph: $c = w \\cdot x$, $d = c {sign} y$, $e = {g}$, "
-            r"$m = \max(e, c)$, $J = (m - t)^2$, at "
+            f"${m}$, $J = (m - t)^2$, at "
             f"$x = {_num(self.q2_x)}$, $w = {_num(self.q2_w)}$, $y = {_num(self.q2_y)}$ "
             f"and the constant $t = {_num(self.q2_t)}$.",
             f"- **Question 3.** Your new operation (`op = \"{self.op}\"`): ${op_latex}$.",
@@ -209,10 +216,10 @@ class Variant(BaseVariant):
 
 
 def _draw_q2(rng: np.random.Generator) -> dict:
-    """Inputs of the q2 graph with no near-tie in the max, |d| away from 0 for abs, and a
-    loss away from its minimum; which input of the max wins is drawn first (half each)."""
-    winner = "e" if rng.random() < 0.5 else "c"
+    """Inputs of the q2 graph: a max (min) that e wins clearly, slopes of g and a loss away
+    from 0, and no factor near 0, so that every edge of the graph matters."""
     op = str(rng.choice(sorted(Q2_OPS)))
+    combine = str(rng.choice(sorted(Q2_COMBINE)))
     sign = int(rng.choice([-1, 1]))
 
     def tenth(lo, hi, away=0.0):
@@ -225,16 +232,18 @@ def _draw_q2(rng: np.random.Generator) -> dict:
         x, w, y, t = tenth(-2, 2, 0.3), tenth(-2, 2, 0.3), tenth(-2, 2, 0.2), tenth(-2, 2)
         c = w * x
         d = c + sign * y
-        if abs(d) < 0.3:
-            continue
-        if op == "sin" and abs(math.cos(d)) < 0.15 or op == "cos" and abs(math.sin(d)) < 0.15:
+        slope = {"sin": math.cos, "cos": math.sin, "atan": lambda s: 1 / (1 + s * s)}[op](d)
+        if abs(slope) < 0.15:
             continue
         e = Q2_OPS[op](d)
-        if abs(e - c) < 0.3 or ("e" if e > c else "c") != winner:
+        if combine == "max" and e < c + 0.3 or combine == "min" and e > c - 0.3:
             continue
-        if abs(max(e, c) - t) < 0.3:
+        if combine == "mul" and (abs(e) < 0.2 or abs(c) < 0.2):
             continue
-        return {"q2_op": op, "q2_sign": sign, "q2_x": x, "q2_w": w, "q2_y": y, "q2_t": t}
+        if abs(Q2_COMBINE[combine](e, c) - t) < 0.3:
+            continue
+        return {"q2_op": op, "q2_combine": combine, "q2_sign": sign, "q2_x": x, "q2_w": w,
+                "q2_y": y, "q2_t": t}
 
 
 def variant(student_id) -> Variant:
