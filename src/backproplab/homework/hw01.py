@@ -195,7 +195,7 @@ def variant(student_id) -> Variant:
     rng = student_rng(student_id, HOMEWORK)
     fields = _q1(rng)
     stencil = _pick(rng, sorted(STENCILS))
-    every = int(_pick(rng, [2, 3]))
+    every = int(_pick(rng, [2, 3, 4, 5]))
     fields.update(stencil=stencil, frozen_every=every, frozen_offset=int(rng.integers(every)))
     fields.update(_q3(rng))
     while True:
