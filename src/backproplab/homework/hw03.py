@@ -27,6 +27,7 @@ HIDDEN_ACTIVATIONS = ("leaky_relu", "elu", "softplus")
 OUTPUT_ACTIVATIONS = ("sigmoid", "tanh", "softplus")
 LOSSES = ("squared", "pseudo_huber", "log_cosh")
 KINK_DISTANCE = 1e-3  # how far the data keep every hidden z from a kink at 0
+OUTPUT_RANGE = 4.0    # how far from 0 the data keep every output z
 
 _FORMULAS = {
     "leaky_relu": r"f(z) = z \text{ for } z > 0,\ f(z) = a\,z \text{ for } z \le 0",
@@ -122,19 +123,21 @@ class Variant(BaseVariant):
     def data(self, m: int | None = None, sizes=None, seed: int | None = None):
         """``(params, X, Y)``: the given network's parameters and a batch of ``m`` samples
         (default: the variant's), drawn from ``data_seed`` (or ``seed``), with every hidden
-        pre-activation at least ``KINK_DISTANCE`` away from 0."""
+        pre-activation at least ``KINK_DISTANCE`` away from 0 and every output pre-activation
+        within ``OUTPUT_RANGE`` of 0 (no saturated output, whose delta would be ~0)."""
         m = self.m if m is None else m
         sizes = self.sizes if sizes is None else tuple(sizes)
         rng = np.random.default_rng(self.data_seed if seed is None else seed)
         low, high = self.target_range()
         while True:
-            params = [{"W": rng.normal(0, 1.2 / np.sqrt(n_in), size=(n_in, n_out)),
+            params = [{"W": rng.normal(0, 1 / np.sqrt(n_in), size=(n_in, n_out)),
                        "b": rng.normal(0, 0.2, size=n_out)}
                       for n_in, n_out in zip(sizes[:-1], sizes[1:])]
             X = rng.normal(size=(m, sizes[0]))
             Y = rng.uniform(low, high, size=(m, sizes[-1]))
             z, _ = self.forward(params, X)
-            if all(np.min(np.abs(z[l])) > KINK_DISTANCE for l in (1, 2)):
+            if (all(np.min(np.abs(z[l])) > KINK_DISTANCE for l in (1, 2))
+                    and np.max(np.abs(z[3])) < OUTPUT_RANGE):
                 return params, X, Y
 
     # ---- what the student sees -------------------------------------------------------
