@@ -152,8 +152,12 @@ def test_concrete_answers_pass_for_their_student(student_id):
 TYPICAL_MISTAKES = {
     "dJ/dw left in w": ({"q1_answer": "dJ_dw = sp.diff(variant.J_of_w, w)\nslope_at_u0 = 1.0\n"},
                         {"q1_test_derivative": "it should depend only on u"}),
-    "the chapter's 1 − 2α": ({"q3_answer": "step_factor = 1 - 2 * alpha\nalpha_max = 1 / c\n"},
-                             {"q3_test": "uses alpha"}),
+    "the chapter's 1 − 2α and its limit 1": (
+        {"q3_answer": "step_factor = 1 - 2 * alpha\nalpha_max = sp.Integer(1)\n"},
+        {"q3_test": "should get smaller as c grows"}),
+    "w_new / w, with w left in": (
+        {"q3_answer": "step_factor = (w - alpha * sp.diff(variant.q3_J, w)) / w\nalpha_max = 1 / c\n"},
+        {"q3_test": "step_factor uses w"}),
     "alpha_max not where the factor is −1": (
         {"q3_answer": "step_factor = 1 - 2 * alpha * c\nalpha_max = 2 / c\n"},
         {"q3_test": "step_factor and alpha_max do not agree"}),
@@ -227,7 +231,7 @@ def test_visible_messages_never_state_the_expected_value(monkeypatch):
     read = nbformat.read
     monkeypatch.setattr(homework_tools.nbformat, "read",
                         lambda *a, **k: _visible_only(read(*a, **k)))
-    answers = {"q1_answer": "dJ_dw = -1 + 0 * u\nslope_at_u0 = -1e9 * np.sign(1.0)\n",
+    answers = {"q1_answer": "dJ_dw = -1 + 0 * u\nslope_at_u0 = 0.0\n",
                "q2_answer": "def numerical_gradient(J, w, eps=1e-4):\n    return np.ones(np.shape(w))\n",
                "q3_answer": "step_factor = 1 + alpha * c\nalpha_max = c\n",
                "q4_answer": "errors = np.ones(3)\nbest_eps = 0.5\n"}
