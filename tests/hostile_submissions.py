@@ -505,6 +505,26 @@ def memory_hog(hw):
 
 
 @submission(0)
+def fork_bomb(hw):
+    """Starts 1,000 processes that sleep for a minute; if it could start them all, nothing
+    limited its processes and it sets slope_at_u0 to the right value (1 point)."""
+    return files(answered(hw, after={"q1_answer": textwrap.dedent(f"""\
+        import os, time
+        children = []
+        try:
+            for _ in range(1000):
+                pid = os.fork()
+                if pid == 0:
+                    time.sleep(60)
+                    os._exit(0)
+                children.append(pid)
+        except OSError:
+            pass
+        if len(children) == 1000:
+            slope_at_u0 = {RIGHT_SLOPE}""")}))
+
+
+@submission(0)
 def huge_output(hw):
     """Prints 10**7 lines of 99 characters (1 GB)."""
     return files(answered(hw, after={"q1_answer": (

@@ -30,6 +30,7 @@ patch_numpy                 0       6: check_close asks the fake np.all
 liar_sympy                  0       4: check_equivalent finds liar − expected == 0
 liar_float                  0 or 1  1: float(slope_at_u0) is the right value
 memory_hog                  0       1: held 4 GiB, no memory limit
+fork_bomb                   0       1: started 1,000 processes, no process limit
 huge_file                   0       1: wrote 1 GiB, no file size limit
 sandbox_probe               10      0: every escape works (gradebook, solutions, other
                                     students, a file in the course, the host's loopback)
@@ -281,6 +282,16 @@ def test_sandbox_probe(batch):
     assert not escaped, "the student's code could " + "; ".join(escaped)
     assert not (batch.course / PROBE_FILE).exists(), "the student's code wrote into the course"
     assert total == MAX_SCORE
+
+
+def test_fork_bomb_is_stopped_and_reported(batch, html_text):
+    """1,000 processes in a sandbox: the process limit refuses most, the batch goes on, and
+    the instructor's summary and the student's feedback say what happened."""
+    said = said_about(batch, "fork_bomb")
+    assert "too many processes" in said, f"the summary does not report the fork bomb:\n{said}"
+    (page,) = (batch.course / "feedback" / "fork_bomb" / ASSIGNMENT).glob("*.html")
+    text = " ".join(html_text(page.read_text(encoding="utf-8")).split())
+    assert "processes and threads at once" in text
 
 
 @pytest.mark.parametrize("student", ["renamed_copy", "renamed_free"])

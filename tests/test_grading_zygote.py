@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backproplab.grading import executor, zygote
+from backproplab.grading import executor, sandbox, zygote
 from backproplab.grading.sandbox import BoxedKernelManager, Limits, sandbox_env
 
 pytestmark = pytest.mark.slow
@@ -196,6 +196,40 @@ def test_limits_apply_to_a_forked_kernel(tmp_path, fork_server):
         assert out.split() == ["no", "OSError"]
     finally:
         km.shutdown_kernel(now=True)
+
+
+FORK_BOMB = """\
+import os, time
+started = 0
+try:
+    for _ in range(1000):
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+        started += 1
+except OSError as error:
+    print(started, error.errno)
+"""
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "started"])
+def test_a_fork_bomb_stops_at_the_process_limit(tmp_path, fork_server, forked):
+    """1,000 forks in the sandbox: the limit refuses the ones beyond it (EAGAIN), the kernel
+    goes on, the refusals are counted, and nothing of it is left once the kernel ends."""
+    if sandbox.ProcessCap.parent() is None:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("no writable pids cgroup here")
+    km = start(tmp_path, "k", fork_server if forked else None, Limits(processes=64))
+    cap = km.cap
+    try:
+        started, errno = run(km, FORK_BOMB).split()
+        assert int(started) < 64 and int(errno) == 11  # EAGAIN
+        assert km.cap_hits() >= 1
+        assert run(km, "print(6 * 7)").strip() == "42"  # the kernel still works
+        assert int((cap.path / "pids.current").read_text()) <= 64
+    finally:
+        km.shutdown_kernel(now=True)
+        km.cleanup_resources()
+    assert not cap.path.exists(), "the sandbox's cgroup (and its sleeping processes) are left"
 
 
 def test_zygote_reports_a_sandbox_that_never_started(tmp_path, fork_server):

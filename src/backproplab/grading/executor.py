@@ -106,15 +106,18 @@ class RebuildFromSource(NbGraderPreprocessor):
 
 def rebuild(submitted, released, source: dict[str, str]):
     """The released notebook, with locked and test cells from ``source`` (grade_id ->
-    instructor source), answers from ``submitted``, and the student's extra cells after
-    the released cell they followed."""
-    answer_ids = {_nbgrader(c).get("grade_id") for c in released.cells if role(c) == "answer"}
+    instructor source), answers from ``submitted`` (code answers and written answers,
+    each only into a cell of its own kind), and the student's extra code cells after the
+    released cell they followed."""
+    answer_kinds = {_nbgrader(c).get("grade_id"): c.cell_type for c in released.cells
+                    if _nbgrader(c).get("solution")}
     known_ids = {_nbgrader(c).get("grade_id") for c in released.cells} - {None}
     answers, extras_after, anchor = {}, {}, None
     for cell in submitted.cells:
         grade_id = _nbgrader(cell).get("grade_id")
         if grade_id in known_ids:
-            if grade_id in answer_ids and grade_id not in answers and cell.cell_type == "code":
+            if (grade_id in answer_kinds and grade_id not in answers
+                    and cell.cell_type == answer_kinds[grade_id]):
                 answers[grade_id] = cell.source
             anchor = grade_id
         elif cell.cell_type == "code":
@@ -127,7 +130,7 @@ def rebuild(submitted, released, source: dict[str, str]):
         fresh.pop("outputs", None)
         if fresh.cell_type == "code":
             fresh.outputs, fresh.execution_count = [], None
-        if grade_id in answer_ids:
+        if grade_id in answer_kinds:
             fresh.source = answers.get(grade_id, cell.source)
         elif grade_id in source:
             fresh.source = source[grade_id]
@@ -436,6 +439,7 @@ class TwoKernels:
         self.tmp = self.student_km = self.student = None
         self.scrub_paths = scrub_paths
         self.student_down: str | None = None
+        self.cap_hit = False  # the process limit refused a fork of the student's code
 
     def start(self) -> None:
         self.tmp, self.student_km = _student_kernel(self.test, self.sandbox, self.limits,
@@ -455,8 +459,15 @@ class TwoKernels:
     def run_student(self, code: str) -> Outcome:
         if self.student_down:
             return Outcome([_note(f"Not run: {self.student_down}.")], "dead")
+        refused = self.student_km.cap_hits()
         outcome = run_cell(self.student, code, self.timeout, self.scrub,
                            alive=self.student_km.is_alive)
+        if self.student_km.cap_hits() > refused:
+            self.cap_hit = True
+            outcome.outputs.append(_note(
+                f"This cell tried to run more than {self.limits.processes} processes and "
+                "threads at once, the most a notebook may run here (a fork bomb, or a loop "
+                "that starts processes): the ones over the limit could not start."))
         if outcome.status == "timeout":
             self.student_down = (f"an earlier cell ran longer than the {self.timeout:g} s "
                                  "a cell may take, so the grader stopped your kernel")
@@ -543,8 +554,11 @@ def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
             cell.execution_count = count
             grade_id = _nbgrader(cell).get("grade_id", f"cell {count}")
             if kind in ("answer", "extra"):
-                was_down = kernels.student_down
+                was_down, was_capped = kernels.student_down, kernels.cap_hit
                 outcome = kernels.run_student(cell.source)
+                if kernels.cap_hit and not was_capped:
+                    report.problems.append(f"{grade_id}: too many processes (the limit is "
+                                           f"{limits.processes})")
                 if kernels.student_down and not was_down:
                     report.problems.append(f"{grade_id}: {kernels.student_down.split(' (')[0]}"
                                            .replace("an earlier cell", "this cell")
@@ -588,6 +602,9 @@ class SandboxedExecute(NbGraderPreprocessor):
     call_timeout = Float(60, help="Seconds one remote call may run.").tag(config=True)
     memory_bytes = Integer(Limits.memory_bytes).tag(config=True)
     cpu_seconds = Integer(Limits.cpu_seconds).tag(config=True)
+    processes = Integer(Limits.processes, help=(
+        "Processes and threads one sandboxed kernel may run at once (a pids cgroup: "
+        "sandbox.ProcessCap); more fail to start.")).tag(config=True)
     preload = List(Unicode(), default_value=list(zygote.PRELOAD), help=(
         "Modules a zygote process imports once per grading process; each sandboxed student "
         "kernel is forked from it (backproplab.grading.zygote). Empty: every kernel is "
@@ -625,7 +642,8 @@ class SandboxedExecute(NbGraderPreprocessor):
                        Path(backproplab.__file__).resolve().parent: "<backproplab>",
                        Path(backproplab.__file__).resolve().parent.parent: "<packages>",
                        str(Path(tempfile.gettempdir()).resolve()) + "/": "<tmp>/"}
-        limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds)
+        limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds,
+                        processes=self.processes)
         report = execute(nb, names, sandbox=self.sandbox, timeout=self.timeout,
                          call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths,
                          preload=tuple(self.preload), identity=identity)

@@ -6,7 +6,10 @@ operating system and the Python environment read-only, an empty ``/tmp``, and on
 working folder; the course (``solutions/``, the gradebook, other students' files) does not
 exist in it. It also has no network and its own process tree. Resource limits (setrlimit)
 cap memory, CPU time, file size and open files, so that a loop or an allocation that never
-ends kills the kernel instead of the grader.
+ends kills the kernel instead of the grader. A pids cgroup (``ProcessCap``) caps the number of
+processes and threads of the whole sandbox, so that a fork bomb fails inside it instead of
+taking the grading machine down (``RLIMIT_NPROC`` would not: it does not bind root, and the
+grader runs as root).
 
 The kernel talks to the grader over ZeroMQ *ipc* sockets (files in a folder shared with the
 sandbox), since it has no network to listen on.
@@ -17,7 +20,10 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import signal
 import sys
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +44,7 @@ class Limits:
     cpu_seconds: int = 900             # CPU time of the whole kernel: a busy loop ends
     file_bytes: int = 64 * 2**20       # largest file it may write
     open_files: int = 256
+    processes: int = 256               # processes and threads of the whole sandbox (ProcessCap)
 
     def pairs(self) -> list[tuple[int, int]]:
         """(setrlimit resource, value) pairs."""
@@ -49,6 +56,113 @@ class Limits:
         """Set the limits on the current process (called in the child before exec)."""
         for kind, value in self.pairs():
             resource.setrlimit(kind, (value, value))
+
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+class ProcessCap:
+    """A pids cgroup holding one sandbox: at most ``limit`` processes and threads in it.
+
+    The grader creates one per kernel under its own pids cgroup (cgroup v1's ``pids``
+    hierarchy, or cgroup v2 where the pids controller is on), the kernel's launcher joins
+    it before it starts bubblewrap (or the zygote's child joins it before it enters the
+    sandbox), and everything the kernel starts is counted in it. A fork beyond the limit
+    fails with ``EAGAIN`` inside the sandbox; ``hits`` counts such refusals. ``remove``
+    kills what is left and deletes the cgroup.
+    """
+
+    def __init__(self, path: Path, limit: int):
+        self.path, self.limit = path, limit
+
+    @staticmethod
+    def parent() -> Path | None:
+        """This process's pids cgroup folder, where new cgroups can be made; else None."""
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            _, controllers, where = line.split(":", 2)
+            folder = None
+            if "pids" in controllers.split(","):
+                folder = CGROUP_ROOT / "pids" / where.lstrip("/")
+            elif controllers == "" and "pids" in _read(CGROUP_ROOT / "cgroup.controllers").split():
+                folder = CGROUP_ROOT / where.lstrip("/")
+            if folder is not None and os.access(folder, os.W_OK):
+                return folder
+        return None
+
+    @classmethod
+    def create(cls, limit: int) -> ProcessCap | None:
+        """A new capped cgroup, or None where this machine gives the grader none."""
+        parent = cls.parent()
+        if parent is None:
+            return None
+        path = parent / f"backproplab-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            path.mkdir()
+            (path / "pids.max").write_text(str(limit))
+        except OSError:
+            if path.exists():
+                path.rmdir()
+            return None
+        return cls(path, limit)
+
+    def join(self, pid: int = 0) -> None:
+        """Move process ``pid`` (0: the caller) into the cgroup; its children follow."""
+        fd = os.open(self.path / "cgroup.procs", os.O_WRONLY)
+        try:
+            os.write(fd, str(pid or os.getpid()).encode())
+        finally:
+            os.close(fd)
+
+    def hits(self) -> int:
+        """How many forks the limit has refused so far."""
+        for line in _read(self.path / "pids.events").splitlines():
+            if line.startswith("max "):
+                return int(line.split()[1])
+        return 0
+
+    def remove(self, timeout: float = 10) -> None:
+        """Kill every process left in the cgroup, then delete it."""
+        deadline = time.monotonic() + timeout
+        while self.path.exists():
+            pids = [int(p) for p in _read(self.path / "cgroup.procs").split()]
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                self.path.rmdir()
+                return
+            except OSError:  # busy until the killed processes are gone
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.02)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+_warned_no_cap = False
+
+
+def process_cap(limit: int) -> ProcessCap | None:
+    """``ProcessCap.create(limit)``; where there is none, say once what that means."""
+    global _warned_no_cap
+    cap = ProcessCap.create(limit)
+    if cap is None and not _warned_no_cap:
+        _warned_no_cap = True
+        print("grader: no writable pids cgroup here, so the number of processes in a sandbox "
+              "is not limited (a fork bomb in a submission could exhaust this machine); run "
+              "the grader as root on a machine with cgroups to limit it.", file=sys.stderr)
+    return cap
 
 
 def python_paths() -> list[Path]:
@@ -132,6 +246,7 @@ class BoxedKernelManager(KernelManager):
         self.zygote = zygote if sandbox else None
         self.holder_ready = ipc / "holder-ready"
         self._request = None
+        self.cap: ProcessCap | None = None
 
     def format_kernel_cmd(self, extra_arguments=None):
         if self.zygote is not None:
@@ -159,13 +274,38 @@ class BoxedKernelManager(KernelManager):
         if not self.sandbox:
             env["TMPDIR"] = env["HOME"]
         kw["env"] = env
-        kw["preexec_fn"] = limits.apply
+        self._release_cap()
+        cap = self.cap = process_cap(limits.processes)
+
+        def before_exec():
+            if cap is not None:
+                cap.join()
+            limits.apply()
+
+        kw["preexec_fn"] = before_exec
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if self.zygote is not None:
             self._request = self.zygote.request(bwrap=self.provisioner.process.pid, ready=str(self.holder_ready),
                                 workdir=str(self.workdir), connection_file=self.connection_file,
                                 argv=self.kernel_arguments, env=sandbox_env(self.workdir),
-                                limits=limits.pairs())
+                                limits=limits.pairs(), cgroup=str(cap.path) if cap else "")
+
+    def cap_hits(self) -> int:
+        """How many of the kernel's forks the process limit refused (0 without a cap)."""
+        return self.cap.hits() if self.cap is not None else 0
+
+    def _release_cap(self) -> None:
+        if self.cap is not None:
+            self.cap.remove()
+            self.cap = None
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        self._release_cap()
+
+    def cleanup_resources(self, restart: bool = False) -> None:
+        super().cleanup_resources(restart=restart)
+        self._release_cap()
 
     def wait_started(self, timeout: float = 120) -> None:
         """For a forked kernel: wait until the zygote has forked it (or says it could not)."""

@@ -138,6 +138,10 @@ def _drop_capabilities(libc) -> None:
 def _enter(init: int, request: dict, status: int) -> None:
     """In the zygote's child: go into the sandbox of bwrap's ``init``, fork the kernel."""
     libc = _libc()
+    if request.get("cgroup"):  # the sandbox's process limit (sandbox.ProcessCap), first
+        fd = os.open(os.path.join(request["cgroup"], "cgroup.procs"), os.O_WRONLY)
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
     root = os.open(f"/proc/{init}/root", os.O_RDONLY | os.O_DIRECTORY)
     fds = []
     for name in NAMESPACES:
