@@ -29,7 +29,10 @@ PASTED_CHAPTER = {
                   "_J.backward()\n"
                   "grads = {'J': _J.grad, 'm': _m.grad, 'e': _e.grad, 'd': _d.grad,\n"
                   "         'c': _c.grad, 'x': _x.grad, 'w': _w.grad, 'y': _y.grad}\n"),
-    "q3_answer": ("def op_node(z):\n"
+    "q3_answer": ("def op_local(s):\n"
+                  "    return s * (1 - s)\n"
+                  "\n"
+                  "def op_node(z):\n"
                   "    x = z.data\n"
                   "    if x >= 0:\n"
                   "        s = 1 / (1 + math.exp(-x))\n"
@@ -56,17 +59,22 @@ ONE_SP_DIFF = {
                   "    grads[name] = float(sp.diff(J_formula, s).subs(at))\n"
                   "for name in ('m', 'e', 'd', 'c'):\n"
                   "    grads[name] = float(sp.diff(J_formula, W).subs(at))\n"),
-    "q3_answer": ("def op_node(z):\n"
-                  "    s, p = sp.Symbol('s'), variant.op_p\n"
-                  "    f = {'leaky_relu': sp.Piecewise((s, s > 0), (p * s, True)),\n"
-                  "         'elu': sp.Piecewise((s, s > 0), (p * (sp.exp(s) - 1), True)),\n"
-                  "         'softplus': sp.log(1 + sp.exp(p * s)) / p,\n"
-                  "         'silu': s / (1 + sp.exp(-p * s)),\n"
-                  "         'softsign': s / (p + sp.Abs(s)),\n"
-                  "         'scaled_tanh': p * sp.tanh(s / p),\n"
-                  "         'smooth_abs': sp.sqrt(s ** 2 + p)}[variant.op]\n"
-                  "    local = float(sp.diff(f, s).subs(s, z.data))\n"
-                  "    return Value._result(float(f.subs(s, z.data)), variant.op, (z,), (local,))\n"),
+    "q3_answer": ("_s, _p = sp.Symbol('s'), variant.op_p\n"
+                  "_f = {'scaled_sinh': _p * sp.sinh(_s / _p),\n"
+                  "      'elu': sp.Piecewise((_s, _s > 0), (_p * (sp.exp(_s) - 1), True)),\n"
+                  "      'softplus': sp.log(1 + sp.exp(_p * _s)) / _p,\n"
+                  "      'isru': _s / sp.sqrt(1 + _p * _s ** 2),\n"
+                  "      'softsign': _s / (_p + sp.Abs(_s)),\n"
+                  "      'scaled_tanh': _p * sp.tanh(_s / _p),\n"
+                  "      'scaled_asinh': _p * sp.asinh(_s / _p)}[variant.op]\n"
+                  "_df = sp.diff(_f, _s)\n"
+                  "\n"
+                  "def op_local(s):\n"
+                  "    return float(_df.subs(_s, s))\n"
+                  "\n"
+                  "def op_node(z):\n"
+                  "    local = float(_df.subs(_s, z.data))\n"
+                  "    return Value._result(float(_f.subs(_s, z.data)), variant.op, (z,), (local,))\n"),
     "q4_answer": ("_J = variant.loss_of(variant.neuron(w * x + b), y)\n"
                   "delta = sp.diff(variant.loss_of(variant.neuron(z), y), z)\n"
                   "dJ_dw = sp.diff(_J, w)\n"
@@ -84,7 +92,10 @@ VISIBLE_MESSAGES = {
                   "for name in inputs:\n"
                   "    grads[name] = central_difference(\n"
                   "        lambda t, name=name: variant.q2_loss(**{**inputs, name: t}), inputs[name])\n"),
-    "q3_answer": ("def op_node(z):\n"
+    "q3_answer": ("def op_local(s):\n"
+                  "    return central_difference(variant.op_forward, s)\n"
+                  "\n"
+                  "def op_node(z):\n"
                   "    local = central_difference(variant.op_forward, z.data)\n"
                   "    return Value._result(variant.op_forward(z.data), variant.op, (z,), (local,))\n"),
     "q4_answer": ("delta = sp.Float(central_difference(\n"
@@ -109,19 +120,25 @@ CALLS_PACKAGE = {
                   "         'c': _c.grad, 'x': _x.grad, 'w': _w.grad, 'y': _y.grad}\n"),
     "q3_answer": ("def op_node(z):\n"
                   "    p = variant.op_p\n"
-                  "    if variant.op == 'leaky_relu':\n"
-                  "        return z.relu() - p * (-z).relu()\n"
+                  "    if variant.op == 'scaled_sinh':\n"
+                  "        return p * ((z / p).exp() - (-z / p).exp()) / 2\n"
                   "    if variant.op == 'elu':\n"
                   "        return z.relu() + p * ((-(-z).relu()).exp() - 1)\n"
                   "    if variant.op == 'softplus':\n"
                   "        return ((p * z).exp() + 1).log() / p\n"
-                  "    if variant.op == 'silu':\n"
-                  "        return z * (p * z).sigmoid()\n"
+                  "    if variant.op == 'isru':\n"
+                  "        return z / (1 + p * z * z) ** 0.5\n"
                   "    if variant.op == 'softsign':\n"
                   "        return z / (p + (z * z) ** 0.5)\n"
                   "    if variant.op == 'scaled_tanh':\n"
                   "        return p * (z / p).tanh()\n"
-                  "    return (z * z + p) ** 0.5\n"),
+                  "    return p * ((z / p) + ((z / p) ** 2 + 1) ** 0.5).log()\n"
+                  "\n"
+                  "def op_local(s):\n"
+                  "    # backward through the node built at s\n"
+                  "    _z = Value(s)\n"
+                  "    op_node(_z).backward()\n"
+                  "    return _z.grad\n"),
 }
 
 # ---- SymPy inverts the activation: d/dz, then z written with a ---------------------------
@@ -144,7 +161,10 @@ SYMPY_INVERSE = {
 CONSTANTS = {
     "q1_answer": "d_act = a\nd_node = q\n",
     "q2_answer": "grads = {name: 1.0 for name in ['J', 'm', 'e', 'd', 'c', 'x', 'w', 'y']}\n",
-    "q3_answer": ("def op_node(z):\n"
+    "q3_answer": ("def op_local(s):\n"
+                  "    return 1.0\n"
+                  "\n"
+                  "def op_node(z):\n"
                   "    return Value._result(z.data, 'id', (z,), (1.0,))\n"),
     "q4_answer": "delta = a - y\ndJ_dw = (a - y) * x\ndJ_dx = (a - y) * w\n",
 }
@@ -177,7 +197,7 @@ def _expected_q1(variant):
     d_act = {"tanh": k1 * (1 - a ** 2), "sigmoid": k1 * a * (1 - a),
              "softplus": 1 - sp.exp(-k1 * a), "exp": k1 * a, "asinh": k1 / sp.cosh(a),
              "atan": k1 * sp.cos(a) ** 2}[variant.activation]
-    d_node = {"div": -q / v, "exp_scale": k2 * q, "power": k2 * q / u, "norm": u / q,
+    d_node = {"div": -k2 * q / v, "exp_scale": k2 * q, "power": k2 * q / u, "norm": k2 * v / q,
               "exp_product": k2 * v * q, "logsumexp": sp.exp(k2 * (u - q))}[variant.node]
     return d_act, d_node
 
@@ -188,7 +208,7 @@ def _expected_q4(variant):
     da_dz = {"tanh": k * (1 - a ** 2), "sigmoid": k * a * (1 - a),
              "softplus": 1 - sp.exp(-k * a), "exp": k * a, "asinh": k / sp.cosh(a),
              "atan": k * sp.cos(a) ** 2}[variant.neuron_act]
-    dJ_da = {"squared": 2 * (a - y), "half_squared": a - y, "quartic": (a - y) ** 3,
+    dJ_da = {"squared": 2 * (a - y), "cauchy": (a - y) / (1 + (a - y) ** 2), "quartic": (a - y) ** 3,
              "logcosh": sp.tanh(a - y), "pseudo_huber": (a - y) / sp.sqrt(1 + (a - y) ** 2),
              "bce": (a - y) / (a * (1 - a))}[variant.loss]
     return dJ_da * da_dz
@@ -226,26 +246,22 @@ def _e_wins(variant, e, c) -> bool:
 
 def _q3_source(variant) -> str:
     p = variant.op_p
-    body = {
-        "leaky_relu": ("    t = z.data\n"
-                       f"    data, local = (t, 1.0) if t > 0 else ({p} * t, {p})\n"),
-        "elu": ("    t = z.data\n"
-                f"    data, local = (t, 1.0) if t > 0 else ({p} * (math.exp(t) - 1), "
-                f"{p} * math.exp(t))\n"),
-        "softplus": ("    t = z.data\n"
-                     f"    data = math.log(1 + math.exp({p} * t)) / {p}\n"
-                     f"    local = 1 / (1 + math.exp(-{p} * t))\n"),
-        "silu": ("    t = z.data\n"
-                 f"    s = 1 / (1 + math.exp(-{p} * t))\n"
-                 f"    data, local = t * s, s + {p} * t * s * (1 - s)\n"),
-        "softsign": ("    t = z.data\n"
-                     f"    data, local = t / ({p} + abs(t)), {p} / ({p} + abs(t)) ** 2\n"),
-        "scaled_tanh": ("    th = math.tanh(z.data / " f"{p})\n"
-                        f"    data, local = {p} * th, 1 - th ** 2\n"),
-        "smooth_abs": ("    r = math.sqrt(z.data ** 2 + " f"{p})\n"
-                       "    data, local = r, z.data / r\n"),
+    local, data = {
+        "scaled_sinh": (f"math.sqrt(1 + (s / {p}) ** 2)", f"{p} * math.sinh(t / {p})"),
+        "elu": (f"1.0 if s > 0 else s + {p}", f"t if t > 0 else {p} * (math.exp(t) - 1)"),
+        "softplus": (f"1 - math.exp(-{p} * s)", f"math.log(1 + math.exp({p} * t)) / {p}"),
+        "isru": (f"(1 - {p} * s ** 2) ** 1.5", f"t / math.sqrt(1 + {p} * t ** 2)"),
+        "softsign": (f"(1 - abs(s)) ** 2 / {p}", f"t / ({p} + abs(t))"),
+        "scaled_tanh": (f"1 - (s / {p}) ** 2", f"{p} * math.tanh(t / {p})"),
+        "scaled_asinh": (f"1 / math.cosh(s / {p})", f"{p} * math.asinh(t / {p})"),
     }[variant.op]
-    return "def op_node(z):\n" + body + f"    return Value._result(data, {variant.op!r}, (z,), (local,))\n"
+    return ("def op_local(s):\n"
+            f"    return {local}\n"
+            "\n"
+            "def op_node(z):\n"
+            "    t = z.data\n"
+            f"    data = {data}\n"
+            f"    return Value._result(data, {variant.op!r}, (z,), (op_local(data),))\n")
 
 
 def concrete_answers(variant) -> dict[str, str]:

@@ -72,8 +72,11 @@ def test_every_variant_is_well_posed():
         if v.loss == "bce":
             assert v.neuron_act == "sigmoid", sid
         # the forward formulas are finite where the tests evaluate them
-        for z_at in (-4.0, -1.3, -0.6, -0.05, 0.05, 0.43, 2.1, 3.5):
-            assert math.isfinite(v.op_forward(z_at)), sid
+        grid = [-4.0 + 0.05 * k for k in range(161)]
+        outputs = [v.op_forward(z_at) for z_at in grid]
+        assert all(map(math.isfinite, outputs)), sid
+        # one-to-one, so that its local derivative is a function of its output (q3)
+        assert all(s1 > s0 for s0, s1 in zip(outputs, outputs[1:])), sid
         for z_at in (-0.6, 0.45):
             assert math.isfinite(float(v.act(z_at))), sid
         for u_at, v_at in ((1.3, 0.8), (0.6, 1.7)):
@@ -165,9 +168,12 @@ WRONG = {
                   "grads['c'] = grads['d'] + grads['m']\n"
                   "grads['y'] = variant.q2_sign * grads['d']\n"
                   "grads['w'], grads['x'] = _x * grads['c'], _w * grads['c']\n"),
-    # q3: built from Value operations (no own node)
+    # q3: built from Value operations (no own node); the derivative in z evaluated at s
     "q3_answer": ("def op_node(z):\n"
-                  "    return z * (variant.op_p * z).sigmoid()\n"),
+                  "    return z * (variant.op_p * z).sigmoid()\n"
+                  "\n"
+                  "def op_local(s):\n"
+                  "    return central_difference(variant.op_forward, s)\n"),
     # q4: the chapter's sigmoid derivative, forgetting the activation's steepness
     "q4_answer": ("delta = 2 * (a - y) * a * (1 - a)\n"
                   "dJ_dw = delta * x\n"
@@ -177,7 +183,10 @@ WRONG = {
 NUDGED_OP = {  # q3: the right node, its local derivative by a central difference
     "q3_answer": ("def op_node(z):\n"
                   "    local = central_difference(variant.op_forward, z.data)\n"
-                  "    return Value._result(variant.op_forward(z.data), 'op', (z,), (local,))\n"),
+                  "    return Value._result(variant.op_forward(z.data), 'op', (z,), (local,))\n"
+                  "\n"
+                  "def op_local(s):\n"
+                  "    return central_difference(variant.op_forward, s)\n"),
 }
 
 
@@ -188,13 +197,13 @@ def test_typical_mistakes_fail_with_a_sentence_here():
     assert "d_act uses z, but it should depend only on a" in results["q1_test_act"]
     assert "d_node is not the local derivative" in results["q1_test_node"]
     assert "disagrees with a nudge" in results["q2_test"]
-    assert "one new node whose only child is z" in results["q3_test_forward"]
-    assert "one new node whose only child is z" in results["q3_test_backward"]
+    assert "one new node whose only child is z" in results["q3_test_node"]
+    assert "op_local receives the output s, not z" in results["q3_test_local"]
     assert "disagrees with a nudge of z" in results["q4_test_delta"]
     assert "disagrees with a nudge of w" in results["q4_test"]
     nudged = run_here(sid, NUDGED_OP)
-    assert nudged["q3_test_forward"] is None
-    assert "Write the exact derivative" in nudged["q3_test_backward"]
+    assert "Write the exact derivative" in nudged["q3_test_node"]
+    assert "op_local receives the output s, not z" in nudged["q3_test_local"]
 
 
 def test_visible_messages_do_not_state_the_expected_values():
@@ -224,6 +233,7 @@ def run_expected(v) -> list[float]:
     for z_at in (-1.3, 0.4, 2.1):
         node = namespace["op_node"](namespace["Value"](z_at))
         values.append(node.local_grads[0])
+        values.append(namespace["op_local"](v.op_forward(z_at)))
     return [float(x) for x in values if abs(float(x)) > 1e-9]
 
 
@@ -245,8 +255,8 @@ def test_wrong_answers_fail_in_the_notebook():
         "q1_test_act": "should depend only on a",
         "q1_test_node": "is not the local derivative",
         "q2_test": "disagrees with a nudge",
-        "q3_test_forward": "one new node whose only child is z",
-        "q3_test_backward": "one new node whose only child is z",
+        "q3_test_node": "one new node whose only child is z",
+        "q3_test_local": "op_local receives the output s, not z",
         "q4_test_delta": "disagrees with a nudge of z",
         "q4_test": "disagrees with a nudge of w",
     }
@@ -266,6 +276,52 @@ def test_another_students_answers_fail_in_the_notebook():
         nbformat.read(notebook_path("hw02"), as_version=4)).items()}
     earned = sum(points[g] for g, error in results.items() if error is None)
     assert earned <= 2, results
+
+
+#: the variant's fields that each test cell's task depends on
+TASK_FIELDS = {
+    "q1_test_act": ("activation", "act_k"),
+    "q1_test_node": ("node", "node_k"),
+    "q2_test": ("q2_op", "q2_combine", "q2_sign", "q2_x", "q2_w", "q2_y", "q2_t"),
+    "q3_test_node": ("op", "op_p"),
+    "q3_test_local": ("op", "op_p"),
+    "q4_test_delta": ("neuron_act", "neuron_k", "loss"),
+    "q4_test": ("neuron_act", "neuron_k", "loss"),
+}
+
+
+def _pairs_sharing(field: str, constant: str, n: int = 800):
+    """For each choice of ``field``: two ids with that choice and different ``constant``s,
+    and two with the same choice and the same constant (their answers must be swappable)."""
+    by_choice: dict = {}
+    for sid in (f"p{k:06d}" for k in range(n)):
+        v = hw02.variant(sid)
+        by_choice.setdefault(getattr(v, field), {}).setdefault(getattr(v, constant), []).append(sid)
+    pairs = []
+    for choice, by_constant in sorted(by_choice.items()):
+        ks = sorted(by_constant)
+        assert len(ks) >= 2, (field, choice)
+        pairs.append((by_constant[ks[0]][0], by_constant[ks[1]][0]))
+        same = next(ids for ids in by_constant.values() if len(ids) >= 2)
+        pairs.append((same[0], same[1]))
+    return pairs
+
+
+@pytest.mark.parametrize("field, constant", [("node", "node_k"), ("activation", "act_k"),
+                                             ("op", "op_p")])
+def test_another_students_answer_passes_only_for_the_same_task(field, constant):
+    """Another student's correct answers, typed in, pass a test cell only when the fields of
+    that cell's task are the same: every node, activation and operation depends on its
+    drawn constant, so a different constant fails."""
+    import shortcuts_hw02
+
+    for owner, copier in _pairs_sharing(field, constant):
+        answers = shortcuts_hw02.concrete_answers(hw02.variant(owner))
+        results = run_here(copier, answers)
+        mine, theirs = hw02.variant(copier), hw02.variant(owner)
+        for grade_id, error in results.items():
+            same = all(getattr(mine, f) == getattr(theirs, f) for f in TASK_FIELDS[grade_id])
+            assert (error is None) == same, (owner, copier, grade_id, error)
 
 
 def test_sympy_expressions_of_the_module_are_exact():

@@ -8,8 +8,8 @@ A variant draws, from the student's id, the task of each question:
 2. a computation graph with an operation ``Value`` lacks (sin, cos or arctan), where one
    node feeds two others and a product, max or min combines them, for a backward pass by
    hand;
-3. a new operation (leaky ReLU, ELU, softplus, SiLU, ...) to add as one ``Value`` node with
-   its local derivative;
+3. a new one-to-one operation (ELU, softplus, ISRU, softsign, ...) to add as one ``Value``
+   node, with its local derivative also written as a function of the node's output;
 4. a neuron ``z = w·x + b``, ``a = f(z)`` with a loss ``J(a, y)``, whose gradients the
    student derives in terms of ``a``, ``y`` and ``x`` (or ``w``).
 
@@ -44,13 +44,14 @@ ACTIVATIONS = {
 ACTIVATION_KS = (0.5, 1.5, 2.0, 2.5, 3.0)
 
 #: q1: two-input nodes q = g(u, v): (builder, LaTeX, the input to differentiate by,
-#: the symbols the answer may use).
+#: the symbols the answer may use). Every local derivative depends on the drawn constant k,
+#: so a student with another node or another k has another answer.
 NODES = {
-    "div": (lambda u, v, k: k * u / v, r"q = \dfrac{{{k}\,u}}{{v}}", "v", ("q", "v")),
+    "div": (lambda u, v, k: u / v ** k, r"q = \dfrac{{u}}{{v^{{{k}}}}}", "v", ("q", "v")),
     "exp_scale": (lambda u, v, k: u * sp.exp(k * v), r"q = u\,e^{{{k}v}}", "v", ("q",)),
     "power": (lambda u, v, k: u ** k * v, r"q = u^{{{k}}}\,v", "u", ("q", "u")),
     "norm": (lambda u, v, k: sp.sqrt(u ** 2 + k * v ** 2), r"q = \sqrt{{u^2 + {k}\,v^2}}",
-             "u", ("q", "u")),
+             "v", ("q", "v")),
     "exp_product": (lambda u, v, k: sp.exp(k * u * v), r"q = e^{{{k}uv}}", "u", ("q", "v")),
     "logsumexp": (lambda u, v, k: sp.log(sp.exp(k * u) + sp.exp(k * v)) / k,
                   r"q = \dfrac{{\log\left(e^{{{k}u}} + e^{{{k}v}}\right)}}{{{k}}}", "u",
@@ -64,32 +65,36 @@ Q2_OPS = {"sin": math.sin, "cos": math.cos, "atan": math.atan}
 Q2_COMBINE = {"mul": lambda e, c: e * c, "max": max, "min": min}
 
 #: q3: new operations as (forward of a float z and the parameter p, LaTeX, parameters).
+#: Each is one-to-one, so its local derivative can be written with its output s alone
+#: (as Value.tanh and Value.sigmoid do), which q3 asks for.
 OPS = {
-    "leaky_relu": (lambda z, p: z if z > 0 else p * z,
-                   r"\operatorname{{lrelu}}(z) = \begin{{cases}} z & z > 0\\ {p}\,z & z \le 0\end{{cases}}",
-                   (0.01, 0.05, 0.1, 0.2, 0.3)),
+    "scaled_sinh": (lambda z, p: p * math.sinh(z / p),
+                    r"\operatorname{{ssinh}}(z) = {p}\,\sinh\!\left(\dfrac{{z}}{{{p}}}\right)",
+                    (1.0, 2.0, 3.0)),
     "elu": (lambda z, p: z if z > 0 else p * (math.exp(z) - 1),
             r"\operatorname{{elu}}(z) = \begin{{cases}} z & z > 0\\ {p}\,(e^z - 1) & z \le 0\end{{cases}}",
             (0.5, 1.0, 1.5, 2.0)),
     "softplus": (lambda z, p: math.log1p(math.exp(p * z)) / p,
                  r"\operatorname{{softplus}}(z) = \dfrac{{\log\left(1 + e^{{{p}z}}\right)}}{{{p}}}",
                  (0.5, 2.0, 3.0)),
-    "silu": (lambda z, p: z / (1 + math.exp(-p * z)),
-             r"\operatorname{{silu}}(z) = z\,\sigma({p}\,z) = \dfrac{{z}}{{1 + e^{{-{p}z}}}}",
-             (0.5, 1.0, 1.5, 2.0)),
+    "isru": (lambda z, p: z / math.sqrt(1 + p * z * z),
+             r"\operatorname{{isru}}(z) = \dfrac{{z}}{{\sqrt{{1 + {p}\,z^2}}}}", (0.5, 1.0, 2.0)),
     "softsign": (lambda z, p: z / (p + abs(z)),
                  r"\operatorname{{softsign}}(z) = \dfrac{{z}}{{{p} + |z|}}", (0.5, 1.0, 2.0)),
     "scaled_tanh": (lambda z, p: p * math.tanh(z / p),
                     r"\operatorname{{stanh}}(z) = {p}\,\tanh\!\left(\dfrac{{z}}{{{p}}}\right)",
                     (0.5, 2.0, 3.0)),
-    "smooth_abs": (lambda z, p: math.sqrt(z * z + p),
-                   r"\operatorname{{sabs}}(z) = \sqrt{{z^2 + {p}}}", (0.01, 0.1, 1.0)),
+    "scaled_asinh": (lambda z, p: p * math.asinh(z / p),
+                     r"\operatorname{{sasinh}}(z) = {p}\,\operatorname{{arsinh}}\!\left(\dfrac{{z}}{{{p}}}\right)",
+                     (0.5, 2.0, 3.0)),
 }
 
-#: q4: losses J(a, y) as (builder, LaTeX).
+#: q4: losses J(a, y) as (builder, LaTeX). No two are multiples of each other (a squared
+#: loss and half of it would make the tasks of steepness k and 2k the same).
 LOSSES = {
     "squared": (lambda a, y: (a - y) ** 2, r"J = (a - y)^2"),
-    "half_squared": (lambda a, y: (a - y) ** 2 / 2, r"J = \tfrac12 (a - y)^2"),
+    "cauchy": (lambda a, y: sp.log(1 + (a - y) ** 2) / 2,
+               r"J = \tfrac12 \log\left(1 + (a - y)^2\right)"),
     "quartic": (lambda a, y: (a - y) ** 4 / 4, r"J = \tfrac14 (a - y)^4"),
     "logcosh": (lambda a, y: sp.log(sp.cosh(a - y)), r"J = \log\cosh(a - y)"),
     "pseudo_huber": (lambda a, y: sp.sqrt(1 + (a - y) ** 2) - 1,
