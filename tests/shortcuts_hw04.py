@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab.homework import hw04
+from backproplab.surfaces import run_optimizer
 
 # ---- the chapter's code, pasted ---------------------------------------------------------
 
@@ -120,12 +121,6 @@ def optimizer_step(w, g, state, t, hp):
     return new_w, dict(state)
 '''
 
-PACKAGE_EXPERIMENT = '''
-finals = hw04._q4_final_losses(variant)
-best_lr = variant.grid[int(np.argmin(finals))]
-best_loss = float(min(finals))
-'''
-
 SHORTCUTS = {
     "pasted_chapter": (
         "the chapter's minibatches (as a list), Momentum.update and Adam.update pasted; "
@@ -141,9 +136,6 @@ SHORTCUTS = {
     "calls_package": (
         "calls the package's minibatches and optimizers (q1, q2)",
         {"q1_answer": PACKAGE_BATCHES, "q2_answer": PACKAGE_STEP}),
-    "package_experiment_only": (
-        "only q4, from hw04's well-posedness helper instead of running the experiment",
-        {"q4_answer": PACKAGE_EXPERIMENT}),
     "guess_limits": (
         "the limits guessed as 2 / the trace of A and twice that",
         {"q3_answer": "lr_limit_gd = 2 / (variant.A[0][0] + variant.A[1][1])\n"
@@ -183,6 +175,17 @@ STEP_BODIES = {
 }
 
 
+def final_losses(variant: hw04.Variant) -> list[float]:
+    """Question 4's experiment as the hidden test runs it: the final loss of the run with
+    each learning rate of the grid, inf for a run that diverged. (The package never runs
+    it: a variant holds the task, not its answer.)"""
+    losses = []
+    for lr in variant.grid:
+        run = run_optimizer(variant.q4_make(lr), variant.valley_surface(), n_steps=variant.n_steps)
+        losses.append(np.inf if run.diverged else run.final_loss)
+    return losses
+
+
 def concrete_answers(variant: hw04.Variant) -> dict[str, str]:
     """The correct answers for ``variant`` as a student writes them: numbers typed in."""
     step = "def optimizer_step(w, g, state, t, hp):" + STEP_BODIES[variant.optimizer] + "\n"
@@ -190,7 +193,7 @@ def concrete_answers(variant: hw04.Variant) -> dict[str, str]:
     largest = float(np.linalg.eigvalsh(A).max())
     limits = (f"lr_limit_gd = {2 / largest:.6g}\n"
               f"lr_limit_momentum = {2 * (1 + variant.beta) / largest:.6g}\n")
-    finals = hw04._q4_final_losses(variant)
+    finals = final_losses(variant)
     experiment = (f"best_lr = {variant.grid[int(np.argmin(finals))]!r}\n"
                   f"best_loss = {min(finals)!r}\n")
     batches = ("def batches(n, batch_size, rng, drop_last=False):\n"
