@@ -41,7 +41,9 @@ ACTIVATIONS = {
     "asinh": (lambda z, k: sp.asinh(k * z), r"a = \operatorname{{arsinh}}({k}\,z)"),
     "atan": (lambda z, k: sp.atan(k * z), r"a = \arctan({k}\,z)"),
 }
-ACTIVATION_KS = (0.5, 1.5, 2.0, 2.5, 3.0)
+#: q1 and q4: the steepness k of an activation (and q1: the constant k of a node) is
+#: drawn from these 25 values, so two students rarely share one (k = 1 would hide it).
+ACTIVATION_KS = tuple(tenths / 10 for tenths in range(5, 31) if tenths != 10)
 
 #: q1: two-input nodes q = g(u, v): (builder, LaTeX, the input to differentiate by,
 #: the symbols the answer may use). Every local derivative depends on the drawn constant k,
@@ -57,7 +59,7 @@ NODES = {
                   r"q = \dfrac{{\log\left(e^{{{k}u}} + e^{{{k}v}}\right)}}{{{k}}}", "u",
                   ("q", "u")),
 }
-NODE_KS = (0.5, 1.5, 2.0, 3.0)
+NODE_KS = ACTIVATION_KS
 
 #: q2: the operation of node e = g(d), one that Value lacks and cannot build from its own.
 Q2_OPS = {"sin": math.sin, "cos": math.cos, "atan": math.atan}
