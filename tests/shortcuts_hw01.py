@@ -168,7 +168,7 @@ def concrete_answers(variant) -> dict[str, str]:
     q1 = (f"dJ_dw = ({outer}) * ({inner})\n"
           f"slope_at_u0 = float(dJ_dw.subs(u, {_number(variant.u0)}))\n")
 
-    nodes, weights, divisor, _ = hw01.STENCILS[variant.stencil]
+    nodes, weights, divisor = hw01.STENCILS[variant.stencil]
     q2 = ("def numerical_gradient(J, w, eps=1e-4):\n"
           "    w = np.array(w, dtype=float)\n"
           "    g = np.zeros(w.shape)\n"

@@ -94,7 +94,7 @@ def test_question3_is_well_posed(variants):
 def _stencil_errors(v, eps_grid):
     f = sp.lambdify(w, v.q4_expr, "math")
     exact = float(sp.diff(v.q4_expr, w).subs(w, v.q4_w0))
-    nodes, weights, divisor, _ = hw01.STENCILS[v.stencil]
+    nodes, weights, divisor = hw01.STENCILS[v.stencil]
     w0 = float(v.q4_w0)
     return np.array([abs(np.dot(weights, [f(w0 + n * e) for n in nodes]) / (divisor * e) - exact)
                      for e in eps_grid])
@@ -111,11 +111,20 @@ def test_question4_is_well_posed(variants):
 
 
 def test_stencils_have_their_order():
+    """Each stencil estimates a derivative (its first moment is its divisor) with the
+    truncation order the written answer of question 4 expects; no variant field gives p."""
+    expected = {"central4": 4, "forward2": 2, "backward2": 2, "forward3": 3, "backward3": 3}
+    assert set(expected) == set(hw01.STENCILS)
     f, exact = np.exp, 1.0
-    for name, (nodes, weights, divisor, order) in hw01.STENCILS.items():
+    for name, (nodes, weights, divisor) in hw01.STENCILS.items():
+        assert sum(weights) == 0 and np.dot(weights, nodes) == divisor, name
+        assert hw01._truncation_order(name) == expected[name]
         err = [abs(np.dot(weights, [f(n * e) for n in nodes]) / (divisor * e) - exact)
                for e in (1e-1, 1e-2)]
+        order = expected[name]
         assert order - 0.3 <= np.log10(err[0] / err[1]) <= order + 0.3, name
+    v = hw01.variant("s1234567")
+    assert not any("order" in name for name in dir(v) if not name.startswith("_"))
 
 
 def test_concrete_answers_use_no_variant():
