@@ -102,6 +102,15 @@ CALLS_PACKAGE = {
         "    return numerical_gradients(lambda p: variant.loss(p, X, Y), params)\n"),
 }
 
+# The package's gradient of an L2 penalty, g + lam * W (backproplab.optimizers.l2_gradient),
+# called for q2's penalty term; the data term written by hand. The q2 test refuses it too.
+CALLS_L2_GRADIENT = {
+    "q2_answer": (
+        "from backproplab.optimizers import l2_gradient\n"
+        "def weight_and_bias_gradients(a_prev, delta, W):\n"
+        "    return l2_gradient(W, a_prev.T @ delta, variant.lam), delta.sum(axis=0)\n"),
+}
+
 # Finite differences instead of derivatives: f' of each activation numerically (from z
 # recovered by inverting f), and the whole backward pass by central differences of
 # variant.loss, written by hand (numerical_gradients is refused). The visible tests'
@@ -170,6 +179,8 @@ SHORTCUTS = {
                          "(shapes, zero at y_hat = y)", VISIBLE_MESSAGES),
     "calls_package": ("the package's reference implementations (and numerical_gradients) "
                       "called", CALLS_PACKAGE),
+    "calls_l2_gradient": ("the package's L2-penalty gradient (optimizers.l2_gradient) called "
+                          "for q2's penalty", CALLS_L2_GRADIENT),
     "numerical": ("derivatives by finite differences (f' and the whole backward pass)",
                   NUMERICAL),
     "f_prime_of_a": ("f'(z) evaluated at a instead of z; the penalty on the bias too",

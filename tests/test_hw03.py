@@ -23,7 +23,7 @@ from backproplab.gradcheck import numerical_gradients, relative_error
 from backproplab.homework import hw03
 from backproplab.variants import StudentIdError
 from homework_tools import cells_by_id, notebook_path, run_with_answers
-from shortcuts_hw03 import F_PRIME_OF_A, concrete_answers
+from shortcuts_hw03 import F_PRIME_OF_A, SHORTCUTS, concrete_answers
 
 import nbformat
 
@@ -101,6 +101,19 @@ def test_describe_states_the_numbers(variants):
             assert f"= {value:g}$" in text, (v, value)
         assert " → ".join([f"{v.sizes[0]} inputs"]) in text
         assert hw03._NAMES[v.hidden[0]] in text and hw03._NAMES[v.output] in text
+
+
+def test_describe_uses_no_delta_for_a_constant_and_counts_units(variants):
+    # δ is the homework's delta; the pseudo-Huber constant is κ. "1 unit", "2 units".
+    for v in variants[:80]:
+        text = v.describe()
+        assert "\\delta" not in text and "δ" not in text, v
+        n_out = v.sizes[3]
+        assert f"({n_out} unit{'s' if n_out != 1 else ''})" in text, v
+        if v.loss_name == "pseudo_huber":
+            assert f"$\\kappa = {v.loss_constant:g}$" in text, v
+    assert {v.sizes[3] for v in variants[:80]} >= {1, 2}
+    assert any(v.loss_name == "pseudo_huber" for v in variants[:80])
 
 
 def test_every_variant_is_well_posed(variants):
@@ -237,6 +250,9 @@ WRONG = {
                         "q4_test": "start with the output delta"}),
     "in_z": ({"q3_answer": IN_Z}, {"q3_test": "uses z", "q4_test": ""}),
     "no_mean": ({"q4_answer": NO_MEAN}, {"q4_test": "Your gradients disagree"}),
+    # the package's penalty gradient is refused in q2 (q4 uses the student's own q2 freely)
+    "calls_l2_gradient": (SHORTCUTS["calls_l2_gradient"][1],
+                          {"q2_test": "backproplab.optimizers.l2_gradient"}),
 }
 
 

@@ -121,6 +121,85 @@ def test_weight_variance_keeps_the_variance_level():
     assert 0.5 < np.mean(z ** 2) / first < 2.0
 
 
+def test_prose_has_no_raw_equation_labels():
+    """A MyST label such as eq-delta-product means nothing in a notebook: words and a link."""
+    nb = nbformat.read(notebook_path("hw05"), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert not re.search(r"\beq-[a-z]", cell.source), cell.source[:80]
+
+
+# ---- question 4's model answer against a measurement ----------------------------------
+
+def _bias_gradient_ratio(v, multiple, seed, width=256, batch=64, n_out=10):
+    """||dL/db|| of hidden layer 1 over that of hidden layer D (D = v.depth) in a network of
+    D hidden layers of ``width``, zero biases, weights of ``multiple`` times the variance of
+    question 2's reference answer; and the mean z² of the last hidden layer."""
+    n_in, n_out_ = sp.symbols("n_in n_out", positive=True)
+    nb = nbformat.read(notebook_path("hw05"), as_version=4)
+    namespace = {"sp": sp, "variant": v, "n_in": n_in, "n_out": n_out_}
+    exec(reference_source(cells_by_id(nb)["q2_answer"]), namespace)
+    s2 = multiple * float(namespace["weight_var"].subs({n_in: width, n_out_: width}))
+    rng = np.random.default_rng(seed)
+    Ws = [rng.normal(0.0, np.sqrt(s2), (width, width)) for _ in range(v.depth)]
+    W_out = rng.normal(0.0, np.sqrt(s2), (width, n_out))
+    a, zs = rng.normal(size=(batch, width)), []
+    for W in Ws:
+        zs.append(a @ W)
+        a = hw05.hidden_activation(v, zs[-1])
+    z_out = a @ W_out
+    if v.loss == "mse":
+        delta = (z_out - rng.normal(size=z_out.shape)) / batch
+    else:
+        e = np.exp(z_out - z_out.max(axis=1, keepdims=True))
+        delta = (e / e.sum(axis=1, keepdims=True) - np.eye(n_out)[rng.integers(0, n_out, batch)]) / batch
+    p = float(v.act_param)
+
+    def f_prime(z):
+        return np.where(z > 0, 1.0, p) if v.activation == "leaky_relu" else p / np.cosh(z) ** 2
+
+    delta = (delta @ W_out.T) * f_prime(zs[-1])
+    last = np.linalg.norm(delta.sum(axis=0))
+    for l in range(v.depth - 1, 0, -1):
+        delta = (delta @ Ws[l].T) * f_prime(zs[l - 1])
+    return np.linalg.norm(delta.sum(axis=0)) / last, float(np.mean(zs[-1] ** 2))
+
+
+def test_q4_model_answer_matches_a_measurement():
+    """The model answer's claims, measured in width-256 networks of the variant's depth:
+    (a) the right variance keeps the bias-gradient ratio first/last of order 1; (b), (c)
+    doubled, it grows by about 2^((D-1)/2) for the leaky ReLU (within a factor 4) and by
+    about 1.05^(D-1) for the scaled tanh (within a factor 3: finite width scatters it),
+    whose z settles at E[z²] ≈ 0.62."""
+    answer = cells_by_id(nbformat.read(notebook_path("hw05"), as_version=4))["q4_written"].source
+    for claim in ("2^{(D-1)/2}", "\\approx 1.05", "q \\approx 0.62", "1.05^{D-1}", "within a factor of 3"):
+        assert claim in answer, claim
+    # the tanh numbers: mean-field fixed point of q = 2 E[tanh²(z)], z ~ N(0, q), any gain
+    x, w = np.polynomial.hermite_e.hermegauss(101)
+    w = w / w.sum()
+    q = 1.0
+    for _ in range(300):
+        q = 2 * np.sum(w * np.tanh(np.sqrt(q) * x) ** 2)
+    factor = np.sqrt(2 * np.sum(w / np.cosh(np.sqrt(q) * x) ** 4))
+    assert abs(q - 0.62) < 0.005 and abs(factor - 1.05) < 0.005, (q, factor)
+
+    leaky = [sid for sid in IDS if hw05.variant(sid).activation == "leaky_relu"][:5]
+    tanh = [sid for sid in IDS if hw05.variant(sid).activation == "scaled_tanh"][:5]
+    for sid in leaky + tanh:
+        v = hw05.variant(sid)
+        linear = 2 ** ((v.depth - 1) / 2)
+        for seed in (0, 1):
+            level, _ = _bias_gradient_ratio(v, 1, seed)
+            doubled, z2 = _bias_gradient_ratio(v, 2, seed)
+            assert 0.05 < level < 3, (sid, level)                        # (a) of order 1
+            if v.activation == "leaky_relu":                             # (c) holds: explodes
+                assert linear / 4 < doubled / level < 4 * linear, (sid, doubled / level, linear)
+            else:                                                        # (c) saturates
+                assert 1.05 ** (v.depth - 1) / 3 < doubled < 3 * 1.05 ** (v.depth - 1), (sid, doubled)
+                assert doubled < linear / 100 and doubled > 1.5, (sid, doubled)
+                assert abs(z2 - q) < 0.15 * q, (sid, z2)
+
+
 # ---- the notebook, run with nbclient --------------------------------------------------
 
 SLIP_IDS = ["s1234567", "a00000042", "budi77.santoso"]

@@ -4,7 +4,7 @@ network.
 Every student backpropagates through their own small network: two hidden layers with two
 *different* activations the chapter did not use (leaky ReLU with slope ``a``, ELU with
 ``alpha``, softplus with sharpness ``beta``), an output activation (sigmoid, tanh or
-softplus) with a loss the chapter did not use (squared error, pseudo-Huber with ``delta``,
+softplus) with a loss the chapter did not use (squared error, pseudo-Huber with ``kappa``,
 log-cosh with scale ``s``), and an L2 penalty ``lam/2 Σ‖W‖²`` on the weights. The variant
 gives the *forward* pass (``activate``, ``forward``, ``loss``) — the task — never a
 derivative: the deltas are the student's to derive.
@@ -36,7 +36,7 @@ _FORMULAS = {
     "sigmoid": r"\hat y = \sigma(z) = \frac{1}{1 + e^{-z}}",
     "tanh": r"\hat y = \tanh z",
     "squared": r"\ell(\hat y, y) = \tfrac12(\hat y - y)^2",
-    "pseudo_huber": r"\ell(\hat y, y) = \delta^2\Big(\sqrt{1 + \big(\tfrac{\hat y - y}{\delta}\big)^2} - 1\Big)",
+    "pseudo_huber": r"\ell(\hat y, y) = \kappa^2\Big(\sqrt{1 + \big(\tfrac{\hat y - y}{\kappa}\big)^2} - 1\Big)",
     "log_cosh": r"\ell(\hat y, y) = s^2 \log\cosh\frac{\hat y - y}{s}",
 }
 _NAMES = {"leaky_relu": "leaky ReLU", "elu": "ELU", "softplus": "softplus",
@@ -52,7 +52,7 @@ class Variant(BaseVariant):
     of the given data. ``hidden[0]``, ``hidden[1]``: the activations of hidden layers 1 and
     2 (different ones); ``leak`` (a), ``alpha`` and ``beta`` their constants (only those of
     the activations in use matter). ``output`` and ``loss`` the output activation and the
-    loss per output entry, ``loss_constant`` its delta or s (None for the squared error);
+    loss per output entry, ``loss_constant`` its κ or s (None for the squared error);
     ``lam`` the L2 penalty; ``data_seed`` draws the given parameters and data.
     """
 
@@ -153,7 +153,7 @@ class Variant(BaseVariant):
             elif name == "softplus":
                 used["beta"] = self.beta
         if self.loss_name == "pseudo_huber":
-            used["delta"] = self.loss_constant
+            used["kappa"] = self.loss_constant
         elif self.loss_name == "log_cosh":
             used["s"] = self.loss_constant
         used["lam"] = self.lam
@@ -161,7 +161,7 @@ class Variant(BaseVariant):
 
     def describe(self) -> str:
         n0, n1, n2, n3 = self.sizes
-        symbols = {"a": "a", "alpha": r"\alpha", "beta": r"\beta", "delta": r"\delta",
+        symbols = {"a": "a", "alpha": r"\alpha", "beta": r"\beta", "kappa": r"\kappa",
                    "s": "s", "lam": r"\lambda"}
         out = _FORMULAS[self.output]
         if self.output == "softplus":
@@ -170,7 +170,8 @@ class Variant(BaseVariant):
             super().describe(),
             "",
             f"- **Network:** {n0} inputs → hidden layer 1 ({n1} neurons) → hidden layer 2 "
-            f"({n2} neurons) → output layer ({n3} units); the given batch has m = {self.m} "
+            f"({n2} neurons) → output layer ({n3} {'unit' if n3 == 1 else 'units'}); the given "
+            f"batch has m = {self.m} "
             "samples.",
             f"- **Hidden layer 1:** {_NAMES[self.hidden[0]]}, ${_FORMULAS[self.hidden[0]]}$.",
             f"- **Hidden layer 2:** {_NAMES[self.hidden[1]]}, ${_FORMULAS[self.hidden[1]]}$.",
@@ -186,7 +187,7 @@ class Variant(BaseVariant):
         return "\n".join(lines)
 
 
-_FIELD = {"a": "leak", "alpha": "alpha", "beta": "beta", "delta": "loss_constant",
+_FIELD = {"a": "leak", "alpha": "alpha", "beta": "beta", "kappa": "loss_constant",
           "s": "loss_constant", "lam": "lam"}
 
 
