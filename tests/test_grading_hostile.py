@@ -16,18 +16,20 @@ escape that works.
 Stock nbgrader 0.9.6 (``nbgrader autograde hw01``, a minimal ``nbgrader_config.py``: course
 id, source and release folders; default cell timeout 30 s), one autograde per student, on
 the same submissions (a "fails" is a failed ``autograde`` that leaves 0 in the gradebook);
-``test_stock_nbgrader_is_fooled`` re-checks the first three rows. Stock feedback, besides,
+``test_stock_nbgrader_is_fooled`` re-checks the first three rows. The rows were measured on
+the per-student hw01 (issue 12) for the attacks built on wrong answers; the others (loops,
+renamed files, reading secrets) were measured on the earlier hw01 and do not depend on it. Stock feedback, besides,
 shows every test cell's source, hidden tests included, to every student.
 
 ==========================  ======  =================================================
 submission                  honest  stock nbgrader
 ==========================  ======  =================================================
-patch_checks                0       10: the test cells call the fake checks
+patch_checks                0       2: the test cells that only call the checks pass
 hide_errors                 0       10: failing tests show no error, the kernel replies "ok"
 steal_solutions             0       10: reads ../../../solutions/, runs its answer cells
 copy_other_student          0       10: runs the answer cells of submitted/correct/
-patch_numpy                 0       6: check_close asks the fake np.all
-liar_sympy                  0       4: check_equivalent finds liar − expected == 0
+patch_numpy                 0       3: checks that ask the fake np.all or np.allclose
+liar_sympy                  0       0 (the hidden tests compare numerically)
 liar_float                  0 or 1  1: float(slope_at_u0) is the right value
 memory_hog                  0       1: held 4 GiB, no memory limit
 fork_bomb                   0       1: started 1,000 processes, no process limit
@@ -101,7 +103,7 @@ GRADEBOOK_MAGIC = "SQLite format 3"
 # student's code must not see it, the feedback must not show it (print_environment).
 GRADER_ENV_SECRET = ("BACKPROPLAB_GRADER_SECRET", "grader-env-secret-6b1f0c")
 # Attacks that stock nbgrader scores above their honest score (see the table above).
-STOCK_FOOLED = {"patch_checks": 10, "hide_errors": 10, "steal_solutions": 10}
+STOCK_FOOLED = {"patch_checks": 2, "hide_errors": 10, "steal_solutions": 10}
 STOCK_CONFIG = """\
 c = get_config()
 c.CourseDirectory.course_id = "backprop-lab"
