@@ -96,3 +96,30 @@ def set_student_id(nb, student_id: str) -> nbformat.NotebookNode:
     if cell is not None:
         cell.source = id_source(student_id)
     return nb
+
+
+def run_python(root: Path, *args: str, timeout: int = 3600) -> str:
+    """``python *args`` in the course folder ``root`` (the venv's tools on PATH); its
+    standard output, or a failed assertion with the end of both outputs."""
+    import subprocess
+    import sys
+
+    from backproplab.course import nbgrader_env
+
+    result = subprocess.run([sys.executable, *args], cwd=root, env=nbgrader_env(),
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{args}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def released_course(root: Path, homework: str, config_extra: str = "") -> Path:
+    """A course folder at ``root``: the repository's ``nbgrader_config.py`` (plus
+    ``config_extra``), ``homework``'s instructor notebook, released into its gradebook."""
+    config = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    (root / "nbgrader_config.py").write_text(config + config_extra, encoding="utf-8")
+    source = notebook_path(homework)
+    (root / "solutions" / homework).mkdir(parents=True)
+    (root / "solutions" / homework / source.name).write_bytes(source.read_bytes())
+    run_python(root, "-m", "nbgrader", "generate_assignment", homework, "--force",
+               "--log-level=WARN")
+    return root

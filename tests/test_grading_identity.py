@@ -11,52 +11,38 @@ A course that asks students for their student number sets
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from backproplab.course import SOURCE_DIRECTORY, nbgrader_env
-from homework_tools import notebook_path, submission
+from homework_tools import notebook_path, released_course, run_python, submission
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 HOMEWORK = "hw01"
 ROSTER = {"carol": "20261001", "dave": "20261002", "erin": ""}
 TYPED = {"carol": "20261001", "dave": "dave", "erin": "erin"}
 
 
-def run(root: Path, *args: str) -> str:
-    result = subprocess.run([sys.executable, *args], cwd=root, env=nbgrader_env(),
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, f"{args}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("identity")
-    config = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
-    (root / "nbgrader_config.py").write_text(
-        config + '\nc.SandboxedExecute.identity_field = "lms_user_id"\n', encoding="utf-8")
-    source = notebook_path(HOMEWORK)
-    (root / SOURCE_DIRECTORY / HOMEWORK).mkdir(parents=True)
-    (root / SOURCE_DIRECTORY / HOMEWORK / source.name).write_bytes(source.read_bytes())
-    run(root, "-m", "nbgrader", "generate_assignment", HOMEWORK, "--force", "--log-level=WARN")
+    root = released_course(tmp_path_factory.mktemp("identity"), HOMEWORK,
+                           '\nc.SandboxedExecute.identity_field = "lms_user_id"\n')
+    name = notebook_path(HOMEWORK).name
     roster = root / "roster.csv"
     roster.write_text("id,first_name,last_name,lms_user_id\n" + "".join(
         f"{s},{s.title()},Student,{number}\n" for s, number in ROSTER.items()), encoding="utf-8")
-    run(root, "-m", "nbgrader", "db", "student", "import", str(roster))
+    run_python(root, "-m", "nbgrader", "db", "student", "import", str(roster))
     for student, typed in TYPED.items():
         folder = root / "submitted" / student / HOMEWORK
         folder.mkdir(parents=True)
-        nbformat.write(submission(HOMEWORK, typed), folder / source.name)
-    summary = run(root, "-m", "backproplab.grading", "autograde", HOMEWORK, "--workers", "2",
-                  "--quiet")
+        nbformat.write(submission(HOMEWORK, typed), folder / name)
+    summary = run_python(root, "-m", "backproplab.grading", "autograde", HOMEWORK,
+                         "--workers", "2", "--quiet")
     (root / "summary.txt").write_text(summary, encoding="utf-8")
     return root
 
@@ -83,7 +69,7 @@ def test_another_id_than_the_roster_number_scores_zero(course):
 
 
 def test_the_feedback_tells_the_student_what_to_change(course, html_text):
-    run(course, "-m", "backproplab.grading", "feedback", HOMEWORK)
+    run_python(course, "-m", "backproplab.grading", "feedback", HOMEWORK)
     (page,) = (course / "feedback" / "dave" / HOMEWORK).glob("*.html")
     text = " ".join(html_text(page.read_text(encoding="utf-8")).split())
     assert "set STUDENT_ID = '20261002'" in text, "the feedback should say which id to set"

@@ -10,41 +10,28 @@ a manual score and a comment per cell), and runs ``feedback`` and ``export``.
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from backproplab.course import SOURCE_DIRECTORY, nbgrader_env
-from homework_tools import cells_by_id, notebook_path, submission
+from homework_tools import cells_by_id, notebook_path, released_course, run_python, submission
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 HOMEWORK = "hw01"
 WRITTEN = {"q3_written": "The step overshoots the minimum by more than it started from.",
            "q4_written": "Truncation error wins for large eps, round-off for small eps."}
 COMMENT = "Good: you named both errors."
 
 
-def run(root: Path, *args: str) -> str:
-    result = subprocess.run([sys.executable, *args], cwd=root, env=nbgrader_env(),
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, f"{args}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("written")
-    (root / "nbgrader_config.py").write_bytes((ROOT / "nbgrader_config.py").read_bytes())
-    source = notebook_path(HOMEWORK)
-    (root / SOURCE_DIRECTORY / HOMEWORK).mkdir(parents=True)
-    (root / SOURCE_DIRECTORY / HOMEWORK / source.name).write_bytes(source.read_bytes())
-    run(root, "-m", "nbgrader", "generate_assignment", HOMEWORK, "--force", "--log-level=WARN")
+    root = released_course(tmp_path_factory.mktemp("written"), HOMEWORK)
+    name = notebook_path(HOMEWORK).name
     for student in ("writer", "silent"):
         nb = submission(HOMEWORK, student)
         if student == "writer":
@@ -52,9 +39,9 @@ def course(tmp_path_factory) -> Path:
                 cells_by_id(nb)[grade_id].source = text
         folder = root / "submitted" / student / HOMEWORK
         folder.mkdir(parents=True)
-        nbformat.write(nb, folder / source.name)
-    summary = run(root, "-m", "backproplab.grading", "autograde", HOMEWORK, "--workers", "2",
-                  "--quiet")
+        nbformat.write(nb, folder / name)
+    summary = run_python(root, "-m", "backproplab.grading", "autograde", HOMEWORK,
+                         "--workers", "2", "--quiet")
     (root / "summary.txt").write_text(summary, encoding="utf-8")
     return root
 
@@ -97,8 +84,8 @@ def test_manual_grades_reach_feedback_and_the_grades_file(course, html_text):
             comment = gb.find_comment(grade_id, notebook.name, HOMEWORK, "writer")
             comment.manual_comment = COMMENT
         gb.db.commit()
-    run(course, "-m", "backproplab.grading", "feedback", HOMEWORK)
-    run(course, "-m", "backproplab.grading", "export", HOMEWORK)
+    run_python(course, "-m", "backproplab.grading", "feedback", HOMEWORK)
+    run_python(course, "-m", "backproplab.grading", "export", HOMEWORK)
     (page,) = (course / "feedback" / "writer" / HOMEWORK).glob("*.html")
     text = " ".join(html_text(page.read_text(encoding="utf-8")).split())
     assert COMMENT in text and WRITTEN["q4_written"] in text
