@@ -50,6 +50,7 @@ system-deps:
 
 test: $(DEVSTAMP) system-deps
 	if [ -n "$(TORCH)" ]; then $(BIN)/python -m pip install --quiet torch==2.13.0; fi
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(DEVSTAMP)

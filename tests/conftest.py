@@ -21,7 +21,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from pgserver import PostgresMissing, find_postgres, temporary_postgres  # tests/pgserver.py
 
 ROOT = Path(__file__).resolve().parents[1]

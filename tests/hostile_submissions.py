@@ -26,12 +26,11 @@ import copy
 import json
 import random
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import nbformat
-
 from homework_tools import set_student_id  # tests/ is on sys.path
 from shortcuts_hw01 import WRONG_ANSWERS as WRONG
 from test_grading_e2e import cell_by_id, solution_source

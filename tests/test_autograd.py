@@ -12,8 +12,18 @@ import pytest
 import sympy as sp
 
 from backproplab.autograd import (
-    BackwardStep, Value, backward_steps, name_of, neuron_loss, nodes_by_label, square_loss,
-    steps_table, to_sympy, topological_order, two_paths)
+    BackwardStep,
+    Value,
+    backward_steps,
+    name_of,
+    neuron_loss,
+    nodes_by_label,
+    square_loss,
+    steps_table,
+    to_sympy,
+    topological_order,
+    two_paths,
+)
 from backproplab.derivatives import central_difference
 
 # Each case: a function of Values (a "graph builder", usable with torch tensors too, see

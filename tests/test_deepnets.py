@@ -5,11 +5,22 @@ the theory's bounds, and (optionally) PyTorch."""
 import numpy as np
 import pytest
 
-from backproplab.deepnets import (DeepNet, batchnorm_backward, batchnorm_forward,
-                                  clip_by_global_norm, deep_backward, deep_forward, deep_loss,
-                                  dropout_backward, dropout_forward, global_norm,
-                                  gradient_norms, residual_backward, residual_forward,
-                                  train_deep)
+from backproplab.deepnets import (
+    DeepNet,
+    batchnorm_backward,
+    batchnorm_forward,
+    clip_by_global_norm,
+    deep_backward,
+    deep_forward,
+    deep_loss,
+    dropout_backward,
+    dropout_forward,
+    global_norm,
+    gradient_norms,
+    residual_backward,
+    residual_forward,
+    train_deep,
+)
 from backproplab.gradcheck import numerical_gradients, relative_error
 from backproplab.losses import one_hot
 from backproplab.mlp import backward, forward, init_params

@@ -28,13 +28,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
-
-from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
 from conftest import ROOT, copy_worktree  # noqa: E402 (tests/ is pytest's rootdir)
 from homework_tools import ID_CELL, id_source
+from nbgrader.api import Gradebook
 from shortcuts_hw01 import WRONG_ANSWERS as WRONG
-from test_grading_e2e import MAX_SCORE, check_feedback_is_safe, cell_by_id, solution_source
+from test_grading_e2e import MAX_SCORE, cell_by_id, check_feedback_is_safe, solution_source
+
+from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
 
 pytestmark = pytest.mark.slow
 

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from homework_tools import ID_CELL, set_student_id
 from nbgrader.api import Gradebook
+from shortcuts_hw01 import WRONG_ANSWERS as WRONG
 
 from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
-from homework_tools import ID_CELL, set_student_id
-from shortcuts_hw01 import WRONG_ANSWERS as WRONG
 
 pytestmark = pytest.mark.slow
 

@@ -74,9 +74,9 @@ strip_test_metadata
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
-import shutil
 import subprocess
 import sys
 import time
@@ -84,12 +84,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, copy_worktree  # tests/ is on sys.path (pytest's rootdir)
+from hostile_submissions import (
+    ASSIGNMENT,
+    MAX_SCORE,
+    NOTEBOOK,
+    POINTS,
+    PROBE_ESCAPES,
+    PROBE_FILE,
+    SUBMISSIONS,
+    Homework,
+)
 from nbgrader.api import Gradebook, MissingEntry
 
 from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
-from conftest import ROOT, copy_worktree  # tests/ is on sys.path (pytest's rootdir)
-from hostile_submissions import (ASSIGNMENT, MAX_SCORE, NOTEBOOK, POINTS, PROBE_ESCAPES,
-                                 PROBE_FILE, SUBMISSIONS, Homework)
 
 pytestmark = pytest.mark.slow
 

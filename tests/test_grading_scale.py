@@ -17,10 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hostile_submissions import ASSIGNMENT, NOTEBOOK, POINTS, Homework, answered
 from nbgrader.api import Gradebook
 
 from backproplab.course import nbgrader_env
-from hostile_submissions import ASSIGNMENT, NOTEBOOK, POINTS, Homework, answered
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
-
 from homework_tools import cells_by_id, notebook_path, released_course, run_python, submission
+from nbgrader.api import Gradebook
 
 pytestmark = pytest.mark.slow
 

@@ -59,7 +59,7 @@ def fork_server():
     client.close()
 
 
-def start(tmp_path: Path, name: str, fork_server=None, limits: Limits = Limits()):
+def start(tmp_path: Path, name: str, fork_server=None, limits: Limits = Limits()):  # noqa: B008
     workdir = tmp_path / name
     workdir.mkdir()
     km = BoxedKernelManager(workdir, limits=limits, zygote=fork_server,

@@ -26,10 +26,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from homework_tools import notebook_path, submission
 from nbgrader.api import Gradebook
 
 from backproplab.course import SOURCE_DIRECTORY, nbgrader_env
-from homework_tools import notebook_path, submission
 
 pytestmark = pytest.mark.slow
 

@@ -18,11 +18,11 @@ import nbformat
 import numpy as np
 import pytest
 import sympy as sp
+from homework_tools import cells_by_id, notebook_path, run_with_answers
+from shortcuts_hw01 import SHORTCUTS, WRONG_ANSWERS, concrete_answers
 
 from backproplab.homework import hw01
 from backproplab.variants import StudentIdError
-from homework_tools import cells_by_id, notebook_path, run_with_answers
-from shortcuts_hw01 import SHORTCUTS, WRONG_ANSWERS, concrete_answers
 
 IDS = [f"s{n}" for n in range(500)]
 w, u, alpha, c = hw01.w, hw01.u, hw01.alpha, hw01.c

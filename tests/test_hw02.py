@@ -15,10 +15,10 @@ import re
 import nbformat
 import pytest
 import sympy as sp
+from homework_tools import cells_by_id, notebook_path, reference_source, run_with_answers
 
 from backproplab.homework import hw02
 from backproplab.variants import StudentIdError
-from homework_tools import cells_by_id, notebook_path, reference_source, run_with_answers
 
 IDS = [f"s{1000003 * k % 10**8:08d}" for k in range(500)]
 

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import numpy as np
 import pytest
+from homework_tools import cells_by_id, notebook_path, run_with_answers
+from shortcuts_hw03 import F_PRIME_OF_A, SHORTCUTS, concrete_answers
 
 from backproplab.gradcheck import numerical_gradients, relative_error
 from backproplab.homework import hw03
 from backproplab.variants import StudentIdError
-from homework_tools import cells_by_id, notebook_path, run_with_answers
-from shortcuts_hw03 import F_PRIME_OF_A, SHORTCUTS, concrete_answers
-
-import nbformat
 
 IDS = [f"s{n}" for n in range(500)]
 TEST_CELLS = ["q1_test", "q2_test", "q3_test", "q4_test"]

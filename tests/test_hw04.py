@@ -13,13 +13,13 @@ import inspect
 
 import numpy as np
 import pytest
-
-from backproplab.homework import hw04
-from backproplab.optimizers import Momentum, SGD
-from backproplab.surfaces import run_optimizer
-from backproplab.variants import StudentIdError
 from homework_tools import notebook_path, run_with_answers
 from shortcuts_hw04 import SHORTCUTS, STEP_BODIES, concrete_answers, final_losses
+
+from backproplab.homework import hw04
+from backproplab.optimizers import SGD, Momentum
+from backproplab.surfaces import run_optimizer
+from backproplab.variants import StudentIdError
 
 IDS = [f"s{k:07d}" for k in range(500)]
 # Ids whose question-2 optimizer is known (checked below).

@@ -16,10 +16,10 @@ import nbformat
 import numpy as np
 import pytest
 import sympy as sp
+from homework_tools import cells_by_id, notebook_path, reference_source, run_with_answers
 
 from backproplab.homework import hw05
 from backproplab.variants import StudentIdError
-from homework_tools import cells_by_id, notebook_path, reference_source, run_with_answers
 
 IDS = [f"s{10**6 + 7919 * k}" for k in range(500)]
 
@@ -312,8 +312,8 @@ def test_visible_messages_do_not_state_the_expected_value():
     v = hw05.variant(student)
     results = run_with_answers("hw05", {
         "q2_answer": "weight_var = 3 / (n_in + 2 * n_out)\n",
-        "q3_answer": "def norm_backward(dy, x, gamma):\n    return 0.5 * dy - 0.5 * dy.mean(axis=%d, keepdims=True)\n"
-                     % (0 if v.norm.startswith("batch") else 1),
+        "q3_answer": "def norm_backward(dy, x, gamma):\n    return 0.5 * dy - 0.5 * dy.mean("
+                     f"axis={0 if v.norm.startswith('batch') else 1}, keepdims=True)\n",
     }, student)
     n_in, n_out = sp.symbols("n_in n_out", positive=True)
     kappa = (1 + sp.Rational(v.act_param.numerator, v.act_param.denominator) ** 2) / 2

@@ -7,9 +7,20 @@ import numpy as np
 import pytest
 
 from backproplab.mlp import init_params, loss_and_gradients
-from backproplab.optimizers import (Adam, Momentum, OPTIMIZERS, RMSProp, SGD, flatten,
-                                    gradient_noise, iterations_per_epoch, make_optimizer,
-                                    minibatches, train_with, tree_map)
+from backproplab.optimizers import (
+    OPTIMIZERS,
+    SGD,
+    Adam,
+    Momentum,
+    RMSProp,
+    flatten,
+    gradient_noise,
+    iterations_per_epoch,
+    make_optimizer,
+    minibatches,
+    train_with,
+    tree_map,
+)
 from backproplab.surfaces import least_squares, quadratic, rosenbrock, run_optimizer
 
 W0 = np.array([1.0, -2.0])

@@ -4,7 +4,8 @@ The parallel autograder writes grades from several processes at once, which SQLi
 single-writer gradebook does not allow; PostgreSQL does. Here, in a throwaway course folder,
 
 - ``nbgrader generate_assignment hw01 --db=<url>`` records hw01 in the PostgreSQL gradebook,
-  and ``nbgrader.api.Gradebook`` reads back its notebook and grade cells (10 points);
+  and ``nbgrader.api.Gradebook`` reads back its notebook and grade cells (10 autograded
+  points and 3 points of written answers);
 - 4 processes write 10 students' submissions each at the same time: all 40 arrive, once.
 """
 
@@ -30,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 COURSE_ID = "backprop-lab"  # c.CourseDirectory.course_id of nbgrader_config.py
 ASSIGNMENT = "hw01"
 NOTEBOOK = "hw01-derivatives"
-MAX_SCORE = 10.0
+AUTOGRADED_POINTS = 10.0  # every homework: 10 autograded points, plus written answers
+WRITTEN_POINTS = 3.0
 WORKERS = 4
 STUDENTS_PER_WORKER = 10
 SUBMITTED = "2026-11-23 12:00:00.000000 UTC"
@@ -38,11 +40,13 @@ RESUBMITTED = "2026-11-23 13:30:00.000000 UTC"
 WORKER_TIMEOUT = 120  # seconds
 
 
-def grade_cell_points(path: Path) -> dict[str, float]:
-    """``{grade_id: points}`` of the graded cells of an instructor notebook."""
+def grade_cell_points(path: Path, kind: str | None = None) -> dict[str, float]:
+    """``{grade_id: points}`` of the graded cells of an instructor notebook: all of them, or
+    only the ``"code"`` (autograded tests) or ``"markdown"`` (written answers) ones."""
     nb = nbformat.read(path, as_version=4)
     return {cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"]["points"])
-            for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")}
+            for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")
+            and kind in (None, cell.cell_type)}
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +65,17 @@ def gradebook_url(postgres_url, tmp_path_factory) -> str:
 
 
 def test_generate_assignment_records_hw01(gradebook_url):
-    expected = grade_cell_points(ROOT / SOURCE_DIRECTORY / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    assert sum(expected.values()) == MAX_SCORE
+    path = ROOT / SOURCE_DIRECTORY / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    expected = grade_cell_points(path)
+    assert sum(grade_cell_points(path, "code").values()) == AUTOGRADED_POINTS
+    assert sum(grade_cell_points(path, "markdown").values()) == WRITTEN_POINTS
     with Gradebook(gradebook_url, course_id=COURSE_ID) as gradebook:
         assignment = gradebook.find_assignment(ASSIGNMENT)
         assert assignment.course_id == COURSE_ID
         assert [nb.name for nb in assignment.notebooks] == [NOTEBOOK]
         notebook = assignment.notebooks[0]
         assert {cell.name: cell.max_score for cell in notebook.grade_cells} == expected
-        assert assignment.max_score == MAX_SCORE
+        assert assignment.max_score == AUTOGRADED_POINTS + WRITTEN_POINTS
         assert [a.name for a in gradebook.assignments] == [ASSIGNMENT]
 
 
@@ -119,6 +125,7 @@ def test_concurrent_writers_lose_nothing(gradebook_url):
     assert not failed, "\n".join(f"worker {w} failed:\n{e}" for w, e in failed.items())
 
     expected = sorted(name for worker in range(WORKERS) for name in student_names(worker))
+    grade_cells = len(grade_cell_points(ROOT / SOURCE_DIRECTORY / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
     with Gradebook(gradebook_url, course_id=COURSE_ID) as gradebook:
         rows = gradebook.db.query(SubmittedAssignment).all()
         students = sorted(submission.student_id for submission in rows)
@@ -128,4 +135,4 @@ def test_concurrent_writers_lose_nothing(gradebook_url):
             assert submission.assignment.name == ASSIGNMENT
             assert submission.timestamp.isoformat() == "2026-11-23T13:30:00"
             assert [nb.name for nb in submission.notebooks] == [NOTEBOOK]
-            assert len(submission.notebooks[0].grades) == 5
+            assert len(submission.notebooks[0].grades) == grade_cells == 7

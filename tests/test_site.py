@@ -1,10 +1,8 @@
 """The website: builds with warnings as errors, shows computed results, hides the solutions."""
 
 import re
-from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, build_site, copy_worktree  # noqa: E402 (tests/ is pytest's rootdir)
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backproplab.variants import (PLACEHOLDERS, StudentIdError, Variant, normalise_student_id,
-                                  seed, student_rng)
+from backproplab.variants import (
+    PLACEHOLDERS,
+    StudentIdError,
+    Variant,
+    normalise_student_id,
+    seed,
+    student_rng,
+)
 
 IDS = ["s1234567", "  S1234567 ", "budi.santoso", "A0012345", "12345678", "Ünal.Öz"]
 

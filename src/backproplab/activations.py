@@ -15,7 +15,8 @@ not an element-wise ``df``. It is accepted only as an output activation (see
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -28,8 +28,14 @@ import numpy as np
 
 from backproplab.activations import get_hidden_activation
 from backproplab.losses import get_loss
-from backproplab.mlp import (_check_lr, _check_rng, bias_gradient, init_params,
-                             loss_and_gradients, weight_gradient)
+from backproplab.mlp import (
+    _check_lr,
+    _check_rng,
+    bias_gradient,
+    init_params,
+    loss_and_gradients,
+    weight_gradient,
+)
 
 Params = list[dict[str, np.ndarray]]
 

@@ -10,7 +10,8 @@ the symbolic ones take a SymPy expression and the symbol it depends on.
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import sympy as sp

@@ -14,8 +14,8 @@ Shared by chapter 3 (``book/03-delta-formulas.md``) and the homework from then o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -31,12 +31,12 @@ its arguments.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 from backproplab.activations import Activation, get_activation, sigmoid, softmax
-
 
 # ---------------------------------------------------------------------------------------
 # Checking shapes and targets

@@ -22,16 +22,27 @@ the gradient, not AdamW's decoupled decay) and applies to every array, biases in
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 
-from backproplab.mlp import (History, Params, TrainResult, _check_rng, _check_whole,
-                             _diverged, _finish_progress_bar, _input_array,
-                             _is_classification, _last, _positive, _progress_bar, _record,
-                             copy_params, loss_and_gradients)
 from backproplab.losses import get_loss
-
+from backproplab.mlp import (
+    History,
+    TrainResult,
+    _check_rng,
+    _check_whole,
+    _diverged,
+    _finish_progress_bar,
+    _input_array,
+    _is_classification,
+    _last,
+    _positive,
+    _progress_bar,
+    _record,
+    copy_params,
+    loss_and_gradients,
+)
 
 # ---------------------------------------------------------------------------------------
 # Params as trees of arrays

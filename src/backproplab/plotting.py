@@ -12,7 +12,6 @@ Nothing here touches pyplot's global state.
 from __future__ import annotations
 
 import io
-
 from collections import Counter
 
 import numpy as np

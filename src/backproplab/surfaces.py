@@ -9,8 +9,9 @@ selects a mini-batch, so its gradient can be as noisy as a real network's.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 

@@ -15,24 +15,46 @@ from __future__ import annotations
 
 import base64
 import html
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as ipw
 import numpy as np
 import sympy as sp
 from matplotlib.figure import Figure
 
-from .autograd import (Value, backward_steps, name_of, neuron_loss, nodes_by_label,
-                       square_loss, topological_order, two_paths)
-from .derivatives import nudge, numeric_functions
 from .activations import get_activation
-from .mlp import backward, compute_loss, forward, hidden_delta, init_params, output_delta
-from .plotting import NETWORK_STAGES, draw_network, figure_png, graph_figure, nudge_figure
+from .autograd import (
+    Value,
+    backward_steps,
+    name_of,
+    neuron_loss,
+    nodes_by_label,
+    square_loss,
+    topological_order,
+    two_paths,
+)
 from .deepnets import DeepNet, deep_gradient_norms, train_deep
+from .derivatives import nudge, numeric_functions
 from .losses import one_hot
-from .mlp import load_digits_dataset
-from .plotting import draw_gradient_norms, draw_training_curves
-from .plotting import trajectories_figure
+from .mlp import (
+    backward,
+    compute_loss,
+    forward,
+    hidden_delta,
+    init_params,
+    load_digits_dataset,
+    output_delta,
+)
+from .plotting import (
+    NETWORK_STAGES,
+    draw_gradient_norms,
+    draw_network,
+    draw_training_curves,
+    figure_png,
+    graph_figure,
+    nudge_figure,
+    trajectories_figure,
+)
 
 w_symbol = sp.Symbol("w")
 

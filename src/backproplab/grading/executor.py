@@ -38,8 +38,8 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, List, Unicode
 
-from backproplab.grading.sandbox import BoxedKernelManager, Limits
 from backproplab.grading import zygote
+from backproplab.grading.sandbox import BoxedKernelManager, Limits
 
 MAX_CELL_OUTPUT_CHARS = 20_000     # text a cell may print before it is cut
 MAX_CELL_OUTPUTS = 50
@@ -529,7 +529,7 @@ class TwoKernels:
 
 
 def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
-            timeout: float = 120, call_timeout: float = 60, limits: Limits = Limits(),
+            timeout: float = 120, call_timeout: float = 60, limits: Limits = Limits(),  # noqa: B008 (frozen, immutable)
             scrub_paths: dict | None = None, preload: tuple[str, ...] = (),
             identity: Identity | None = None) -> Report:
     """Run a rebuilt notebook (``rebuild``) with two kernels; fill in the outputs.

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backproplab.surfaces import Surface, rosenbrock
-from backproplab.variants import Variant as BaseVariant, normalise_student_id, student_rng
+from backproplab.variants import Variant as BaseVariant
+from backproplab.variants import normalise_student_id, student_rng
 
 HOMEWORK = "hw04"
 

@@ -119,7 +119,7 @@ class Variant(BaseVariant):
         return "\n".join([
             super().describe(),
             "",
-            f"- **Hidden activation** (questions 1, 2, 4): "
+            "- **Hidden activation** (questions 1, 2, 4): "
             + _ACTIVATION_TEXT[self.activation].format(p=_decimal(self.act_param)) + ".",
             f"- **Output and loss** (question 1): {_LOSS_TEXT[self.loss]}.",
             f"- **What you measure** (question 1): {_MEASURE_TEXT[self.measure]}.",
