@@ -1,6 +1,6 @@
 """How long the derivative explorer of chapter 1 takes to answer a slider move.
 
-``backproplab.widgets.DerivativeExplorer`` redraws synchronously in the observer of its
+``backproplab.widgets.derivatives.DerivativeExplorer`` redraws synchronously in the observer of its
 controls, so the time of ``explorer.w.value = ...`` is the time a student waits (in the
 kernel; the browser then receives and shows a PNG). The benchmark sets the controls through
 every function of the menu and the extremes of both sliders, times each update, and times
@@ -25,8 +25,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from backproplab.derivatives import nudge, numeric_functions
-from backproplab.plotting import figure_png, nudge_figure
-from backproplab.widgets import EXAMPLE_FUNCTIONS, DerivativeExplorer, w_symbol
+from backproplab.plotting.common import figure_png
+from backproplab.plotting.derivatives import nudge_figure
+from backproplab.widgets.derivatives import EXAMPLE_FUNCTIONS, DerivativeExplorer, w_symbol
 
 W_VALUES = [-3.0, -1.5, 0.0, 1.5, 3.0]  # the w slider's min, middle values and max
 EPS_EXPONENTS = [-3.0, -2.0, -1.0, 0.0, 0.2]  # log10 of eps: the ε slider's min to max

@@ -7,8 +7,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from backproplab.autograd import Value, backward_steps, nodes_by_label, topological_order
-from backproplab.plotting import draw_graph, graph_figure, graph_layout
-from backproplab.widgets import EXAMPLE_GRAPHS, BackwardStepper
+from backproplab.plotting.chain_rule import draw_graph, graph_figure, graph_layout
+from backproplab.widgets.chain_rule import EXAMPLE_GRAPHS, BackwardStepper
 
 SQUARE, NEURON, TWO_PATHS = list(EXAMPLE_GRAPHS)
 

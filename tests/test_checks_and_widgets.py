@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from backproplab.checks import check_close, check_equivalent, check_expression, check_number
-from backproplab.widgets import EXAMPLE_FUNCTIONS, DerivativeExplorer
+from backproplab.widgets.derivatives import EXAMPLE_FUNCTIONS, DerivativeExplorer
 
 w = sp.Symbol("w")
 alpha, c = sp.symbols("alpha c")
@@ -120,7 +120,7 @@ def test_call_without_reference_refuses_answers_that_call_the_package():
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
 def test_delta_explorer_computes_checked_gradients(activation, loss):
     from backproplab.gradcheck import check_gradients
-    from backproplab.widgets import DeltaExplorer
+    from backproplab.widgets.delta_formulas import DeltaExplorer
 
     explorer = DeltaExplorer(activation="sigmoid", loss="cross_entropy", stage=0)
     explorer.activation.value = activation
@@ -138,7 +138,7 @@ def test_delta_explorer_computes_checked_gradients(activation, loss):
 
 
 def test_delta_explorer_buttons_stop_at_the_ends():
-    from backproplab.widgets import DeltaExplorer
+    from backproplab.widgets.delta_formulas import DeltaExplorer
 
     explorer = DeltaExplorer(stage=0)
     explorer.previous.click()

@@ -303,7 +303,7 @@ def test_weight_scale_moves_tanh_from_vanishing_to_exploding(rng):
 
 @pytest.fixture(scope="module")
 def flow():
-    from backproplab.widgets import GradientFlow
+    from backproplab.widgets.vanishing_exploding import GradientFlow
     return GradientFlow(depth=10, activation="sigmoid", init="xavier")
 
 
@@ -355,7 +355,7 @@ def test_gradient_flow_residual_with_small_gain_trains_at_depth_50(flow):
 
 
 def test_gradient_flow_rejects_bad_settings():
-    from backproplab.widgets import GradientFlow
+    from backproplab.widgets.vanishing_exploding import GradientFlow
     with pytest.raises(ValueError, match="depth must be a whole number from 2 to 50"):
         GradientFlow(depth=60)
     with pytest.raises(ValueError, match="unknown activation"):

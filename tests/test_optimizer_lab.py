@@ -8,7 +8,7 @@ import pytest
 
 from backproplab.optimizers import SGD, make_optimizer
 from backproplab.surfaces import quadratic, run_optimizer
-from backproplab.widgets import OptimizerLab
+from backproplab.widgets.gradient_descent import OptimizerLab
 
 
 def test_lab_computes_the_runs_it_shows():

@@ -1,0 +1,108 @@
+"""The demo of chapter 3 (``book/03-delta-formulas.md``): ``DeltaExplorer``, the forward
+and backward pass of a 2-3-2 network step by step."""
+
+from __future__ import annotations
+
+import ipywidgets as ipw
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..activations import get_activation
+from ..mlp import backward, compute_loss, forward, hidden_delta, init_params, output_delta
+from ..plotting.common import figure_png
+from ..plotting.delta_formulas import NETWORK_STAGES, draw_network
+from .common import Demo
+
+
+class DeltaExplorer(Demo):
+    """The δ-explorer of chapter 3: step through the forward and backward pass of a 2-3-2
+    network on one example and see z, a and δ on every neuron and ∂L/∂W on every edge."""
+
+    ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
+    LOSSES = {"cross_entropy": "softmax", "mse": "sigmoid"}  # loss: its output activation
+
+    def __init__(self, activation: str = "sigmoid", loss: str = "cross_entropy",
+                 stage: int | None = None, seed: int = 7):
+        if activation not in self.ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of "
+                             f"{list(self.ACTIVATIONS)}.")
+        if loss not in self.LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {list(self.LOSSES)}.")
+        last = len(NETWORK_STAGES) - 1
+        self.params = init_params([2, 3, 2], np.random.default_rng(seed), scale=1.0)
+        self.x = np.array([[0.8, -0.4]])
+        self.y = np.array([[1.0, 0.0]])
+        self.activation = ipw.Dropdown(options=self.ACTIVATIONS, value=activation,
+                                       description="hidden f")
+        self.loss = ipw.Dropdown(options=list(self.LOSSES), value=loss, description="loss")
+        self.stage = ipw.IntSlider(value=last if stage is None else stage, min=0, max=last,
+                                   description="step")
+        self.previous = ipw.Button(description="◀ back", layout=ipw.Layout(width="80px"))
+        self.next = ipw.Button(description="next ▶", layout=ipw.Layout(width="80px"))
+        self.previous.on_click(lambda _: self._move(-1))
+        self.next.on_click(lambda _: self._move(+1))
+        self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="760px"))
+        self.readout = ipw.HTML()
+        for control in (self.activation, self.loss, self.stage):
+            control.observe(self.update, names="value")
+        self.widget = ipw.VBox([
+            ipw.HBox([self.activation, self.loss]),
+            ipw.HBox([self.previous, self.stage, self.next]),
+            self.image, self.readout])
+        self.update()
+
+    def _move(self, step: int) -> None:
+        self.stage.value = min(max(self.stage.value + step, self.stage.min), self.stage.max)
+
+    def compute(self) -> None:
+        """The forward pass, every layer's delta and the gradients for the current choice."""
+        hidden, loss = self.activation.value, self.loss.value
+        output = self.LOSSES[loss]
+        self.cache = forward(self.params, self.x, hidden, output)
+        self.loss_value = compute_loss(self.params, self.x, self.y, hidden, output, loss)
+        delta2 = output_delta(self.cache.z[2], self.y, loss, output)
+        delta1 = hidden_delta(delta2, self.params[1]["W"], self.cache.z[1], hidden)
+        self.deltas = [None, delta1, delta2]
+        self.grads = backward(self.params, self.cache, self.y, loss, hidden, output)
+
+    def update(self, change=None) -> None:
+        """Recompute (when the activation or loss changed) and redraw the current step."""
+        self.compute()
+        stage = int(self.stage.value)
+        fig = Figure(figsize=(7.6, 4.0))
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
+        ax = fig.add_subplot()
+        draw_network(ax, self.params, self.cache, self.deltas, self.grads, stage)
+        ax.set_title(f"step {stage}: {NETWORK_STAGES[stage]}", fontsize=10)
+        self.png = figure_png(fig)
+        self.image.value = self.png
+        self.readout.value = f"<p>{self.explain(stage)}</p>"
+
+    def explain(self, stage: int) -> str:
+        """A sentence with the numbers of the current step."""
+        f = self.activation.value
+        c, d, g = self.cache, self.deltas, self.grads
+        W2 = self.params[1]["W"]
+        if stage == 0:
+            return (f"The example x = {c.a[0][0].round(3).tolist()} enters; its target is "
+                    f"y = {self.y[0].tolist()}.")
+        if stage == 1:
+            return (f"Hidden neuron 1: z = Σ x_i W_i1 + b_1 = {c.z[1][0, 0]:.3f}, "
+                    f"a = {f}(z) = {c.a[1][0, 0]:.3f}.")
+        if stage == 2:
+            return (f"Output: ŷ = {c.a[2][0].round(4).tolist()}, loss L = "
+                    f"{self.loss_value:.4f} ({self.loss.value}).")
+        if stage == 3:
+            return (f"Output deltas δ = ∂L/∂z = {d[2][0].round(4).tolist()}"
+                    + (" = ŷ − y (softmax with cross-entropy)."
+                       if self.loss.value == "cross_entropy" else " = (ŷ − y) · f′(z)."))
+        if stage == 4:
+            return (f"∂L/∂W_11 (hidden 1 → output 1) = a_1 · δ_1 = {c.a[1][0, 0]:.3f} × "
+                    f"{d[2][0, 0]:+.4f} = {g[1]['W'][0, 0]:+.4f}; ∂L/∂b = δ.")
+        if stage == 5:
+            total = float(W2[0] @ d[2][0])
+            f_prime = float(get_activation(f).df(c.z[1])[0, 0])
+            return (f"Hidden neuron 1: δ = f′(z) · Σ_k W_1k δ_k = {f_prime:.4f} × "
+                    f"{total:+.4f} = {d[1][0, 0]:+.4f}.")
+        return (f"∂L/∂W_11 (input 1 → hidden 1) = x_1 · δ_1 = {c.a[0][0, 0]:.2f} × "
+                f"{d[1][0, 0]:+.4f} = {g[0]['W'][0, 0]:+.4f}. Every gradient is known.")

@@ -1,0 +1,131 @@
+"""The demo of chapter 5 (``book/05-vanishing-exploding.md``): ``GradientFlow``, gradient
+norms per layer at initialisation and a short training run, for a depth, an activation, an
+initial scale and the remedies."""
+
+from __future__ import annotations
+
+import ipywidgets as ipw
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..deepnets import DeepNet, deep_gradient_norms, train_deep
+from ..losses import one_hot
+from ..mlp import load_digits_dataset
+from ..plotting.common import figure_png
+from ..plotting.vanishing_exploding import draw_gradient_norms, draw_training_curves
+from .common import Demo
+
+
+class GradientFlow(Demo):
+    """Chapter 5's gradient-flow demo (``book/05-vanishing-exploding.md``): choose the depth,
+    the activation, the initial weight scale and the remedies; see ‖∂L/∂W‖ of every layer
+    at initialisation (log scale) and a short training run on the digits.
+
+    ``init`` is "xavier", "he" or "custom"; "custom" draws weights with standard deviation
+    ``gain / sqrt(n_in)``. After each ``update()`` the attributes ``norms`` (per layer),
+    ``result`` (a ``DeepTrainResult``) and ``message`` hold what was computed.
+    """
+
+    ACTIVATIONS = ("sigmoid", "tanh", "relu")
+    INITS = ("xavier", "he", "custom")
+    WIDTH, STEPS, LR, BATCH = 16, 200, 0.1, 64
+
+    def __init__(self, depth: int = 20, activation: str = "sigmoid", init: str = "xavier",
+                 gain: float = 1.0, batchnorm: bool = False, residual: bool = False,
+                 seed: int = 0):
+        if activation not in self.ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of "
+                             f"{list(self.ACTIVATIONS)}.")
+        if init not in self.INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {list(self.INITS)}.")
+        if not (isinstance(depth, int) and 2 <= depth <= 50):
+            raise ValueError(f"depth must be a whole number from 2 to 50; got {depth!r}.")
+        self.seed = seed
+        data = load_digits_dataset(np.random.default_rng(seed))
+        X = data.X_train[:512]
+        self.X = (X - X.mean(axis=0)) / (X.std(axis=0) + 0.1)  # centred pixels train better
+        self.labels = data.y_train[:512]
+        self.Y = one_hot(self.labels, 10)
+        self.depth = ipw.IntSlider(value=depth, min=2, max=50, description="depth",
+                                   continuous_update=False)
+        self.activation = ipw.Dropdown(options=self.ACTIVATIONS, value=activation,
+                                       description="activation")
+        self.init = ipw.Dropdown(options=self.INITS, value=init, description="init")
+        self.gain = ipw.FloatLogSlider(value=gain, base=10, min=-2, max=1.5, step=0.05,
+                                       description="custom gain", readout_format=".3g",
+                                       continuous_update=False)
+        self.batchnorm = ipw.Checkbox(value=batchnorm, description="batch norm")
+        self.residual = ipw.Checkbox(value=residual, description="residual")
+        self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="900px"))
+        self.readout = ipw.HTML()
+        for control in (self.depth, self.activation, self.init, self.gain, self.batchnorm,
+                        self.residual):
+            control.observe(self.update, names="value")
+        self.widget = ipw.VBox([
+            ipw.HBox([self.depth, self.activation, self.init]),
+            ipw.HBox([self.gain, self.batchnorm, self.residual]),
+            self.image, self.readout])
+        self.update()
+
+    @property
+    def scale(self):
+        """The ``scale`` passed to ``init_params``: a name, or the custom standard deviation."""
+        if self.init.value == "custom":
+            return float(self.gain.value) / np.sqrt(self.WIDTH)
+        return self.init.value
+
+    def compute(self) -> None:
+        """Gradient norms at initialisation and a short training run for the controls."""
+        self.net = DeepNet([64] + [self.WIDTH] * int(self.depth.value) + [10],
+                           hidden=self.activation.value, batchnorm=self.batchnorm.value,
+                           residual=self.residual.value)
+        params = self.net.init(np.random.default_rng(self.seed + 1), self.scale)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.norms = deep_gradient_norms(self.net, params, self.X[:self.BATCH],
+                                             self.Y[:self.BATCH])
+        self.result = train_deep(self.net, params, self.X, self.Y, steps=self.STEPS,
+                                 lr=self.LR, rng=np.random.default_rng(self.seed + 2),
+                                 batch_size=self.BATCH)
+        self.message = self._message()
+
+    def _message(self) -> str:
+        r, n = self.result, self.norms
+        if r.diverged_at is not None:
+            return (f"<b>Training diverged</b>: the loss became NaN or infinite at step "
+                    f"{r.diverged_at}, so it stopped there. The gradients exploded: choose a "
+                    "smaller init scale, or switch on batch norm.")
+        if not np.all(np.isfinite(n)) or n[0] == 0 or n[-1] == 0:
+            ratio = "no gradient at all reaches layer 1"
+        else:
+            ratio = (f"‖∂L/∂W¹‖ = {n[0]:.3g}, ‖∂L/∂W^L‖ = {n[-1]:.3g} (ratio "
+                     f"{n[0] / n[-1]:.3g})")
+        first, last = r.losses[0], float(np.mean(r.losses[-10:]))
+        verdict = ("it learns" if last < 0.8 * first else
+                   "it barely learns: no layer gets a usable gradient" if n.max() < 1e-6 else
+                   "it barely learns: the early layers get (almost) no gradient"
+                   if n[0] < 1e-3 * n[-1] else "it barely learns")
+        return (f"At initialisation {ratio}. Loss {first:.3f} → {last:.3f} after "
+                f"{self.STEPS} steps: {verdict}.")
+
+    def update(self, change=None) -> None:
+        """Recompute for the current controls and redraw both panels."""
+        self.gain.disabled = self.init.value != "custom"
+        self.compute()
+        fig = Figure(figsize=(9.0, 3.4))
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.88, wspace=0.3)
+        ax_norms, ax_loss = fig.subplots(1, 2)
+        label = (f"{self.activation.value}, {self.init.value}"
+                 + (f" ×{self.gain.value:.3g}" if self.init.value == "custom" else ""))
+        draw_gradient_norms(ax_norms, {label: self.norms},
+                            title=f"gradient norms at initialisation, depth {self.depth.value}")
+        diverged = {label} if self.result.diverged_at is not None else set()
+        draw_training_curves(ax_loss, {label: self.result.losses}, diverged,
+                             title=f"training: {self.STEPS} steps, lr {self.LR}")
+        self.png = figure_png(fig)
+        self.image.value = self.png
+        self.readout.value = f"<p>{self.message}</p>"
+
+    def __repr__(self) -> str:
+        return (f"GradientFlow(depth={self.depth.value}, activation={self.activation.value!r}, "
+                f"init={self.init.value!r}, gain={self.gain.value:.3g}, "
+                f"batchnorm={self.batchnorm.value}, residual={self.residual.value})")
