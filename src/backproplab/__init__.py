@@ -2,8 +2,9 @@
 
 One module per chapter topic — ``derivatives`` (chapter 1), ``autograd`` (chapter 2),
 ``mlp`` (chapter 3) — plus shared modules: ``activations``, ``losses``, ``gradcheck``,
-``plotting``, ``widgets``, ``checks`` (homework tests), ``feedback`` and ``course``
-(nbgrader), ``sphinxext`` (the book's Binder links). Importing the package and its
+``plotting``, ``widgets``, ``checks`` (homework tests), ``sphinxext`` (the book's Binder
+links). The autograder is a distribution of its own (``backproplab_grader``, ``grader/``);
+this package knows nothing of it. Importing the package and its
 numeric modules needs only NumPy and SymPy; ``plotting`` needs matplotlib, ``widgets``
 ipywidgets, and ``mlp.load_digits_dataset`` scikit-learn.
 """
