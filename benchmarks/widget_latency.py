@@ -87,10 +87,12 @@ def main() -> None:
         J, dJ = functions[name]
         nudge_ms.append(timed(lambda: nudge(J, w, eps)))
         lambdify_ms.append(timed(lambda: numeric_functions(EXAMPLE_FUNCTIONS[name], w_symbol)))
+        result, k = nudge(J, w, eps), float(dJ(w))
         figures = []
-        draw_ms.append(timed(lambda: figures.append(nudge_figure(J, dJ, w, eps))))
+        draw_ms.append(timed(lambda: figures.append(nudge_figure(J, result, k))))
         render_ms.append(timed(lambda: figure_png(figures[0])))
-    size = nudge_figure(*functions["w²"], 3.0, 0.5).get_size_inches()
+    J, dJ = functions["w²"]
+    size = nudge_figure(J, nudge(J, 3.0, 0.5), float(dJ(3.0))).get_size_inches()
     empty_ms = []
     for _ in states:
         empty = Figure(figsize=tuple(size))  # the same fixed layout as nudge_figure

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 #: The stages of the δ-explorer, in order: what has been computed so far.
@@ -67,6 +68,17 @@ def draw_network(ax, params, cache, deltas, grads, stage: int) -> None:
     ax.set_ylim(-top + 0.1, top + 0.3)
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+def network_figure(params, cache, deltas, grads, stage: int) -> Figure:
+    """The δ-explorer's picture: ``draw_network(...)`` titled with the stage's name."""
+    # A fixed layout: constrained layout would slow down every widget redraw.
+    fig = Figure(figsize=(7.6, 4.0))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
+    ax = fig.add_subplot()
+    draw_network(ax, params, cache, deltas, grads, stage)
+    ax.set_title(f"step {stage}: {NETWORK_STAGES[stage]}", fontsize=10)
+    return fig
 
 
 def draw_digit_mistakes(axes, images, true_labels, predicted_labels, probabilities=None) -> None:

@@ -4,6 +4,7 @@ training curves."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 
 def draw_gradient_norms(ax, norms: dict, title: str = "") -> None:
@@ -40,3 +41,18 @@ def draw_training_curves(ax, curves: dict, diverged=(), title: str = "") -> None
     ax.grid(True, alpha=0.3)
     if len(curves) > 1 or diverged:
         ax.legend(fontsize="small")
+
+
+def gradient_flow_figure(label: str, norms, losses, diverged: bool, *, norms_title: str = "",
+                         losses_title: str = "") -> Figure:
+    """The gradient-flow demo's picture of one network (named ``label``): its gradient norms
+    per layer (``draw_gradient_norms``, left) and its training losses
+    (``draw_training_curves``, right; ``diverged`` if training stopped at a NaN)."""
+    # A fixed layout: constrained layout would slow down every widget redraw.
+    fig = Figure(figsize=(9.0, 3.4))
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.88, wspace=0.3)
+    ax_norms, ax_loss = fig.subplots(1, 2)
+    draw_gradient_norms(ax_norms, {label: norms}, title=norms_title)
+    draw_training_curves(ax_loss, {label: losses}, {label} if diverged else set(),
+                         title=losses_title)
+    return fig

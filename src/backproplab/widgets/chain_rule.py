@@ -19,7 +19,6 @@ from ..autograd import (
     two_paths,
 )
 from ..plotting.chain_rule import graph_figure
-from ..plotting.common import figure_png
 from .common import Demo
 
 #: The graphs the backward stepper offers, by the name shown in its menu (chapter 2).
@@ -110,10 +109,8 @@ class BackwardStepper(Demo):
             self.current = self.steps[k - 1]
             self.grads = dict(self.current.grads)
         self.prev.disabled, self.next.disabled = k == 0, k == n
-        fig = graph_figure(self.root, self.current.node if self.current else None, self.grads,
-                           title=f"{self.graph.value}   —   step {k} of {n}")
-        self.png = figure_png(fig)
-        self.image.value = self.png
+        self.show(graph_figure(self.root, self.current.node if self.current else None,
+                               self.grads, title=f"{self.graph.value}   —   step {k} of {n}"))
         self.readout.value = self._readout()
 
     def grads_by_label(self) -> dict[str, float]:

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import ipywidgets as ipw
 import numpy as np
-from matplotlib.figure import Figure
 
 from ..activations import get_activation
-from ..mlp import backward, compute_loss, forward, hidden_delta, init_params, output_delta
-from ..plotting.common import figure_png
-from ..plotting.delta_formulas import NETWORK_STAGES, draw_network
+from ..losses import get_loss
+from ..mlp import (
+    bias_gradient,
+    forward,
+    hidden_delta,
+    init_params,
+    output_delta,
+    weight_gradient,
+)
+from ..plotting.delta_formulas import NETWORK_STAGES, network_figure
 from .common import Demo
 
 
@@ -43,8 +49,9 @@ class DeltaExplorer(Demo):
         self.next.on_click(lambda _: self._move(+1))
         self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="760px"))
         self.readout = ipw.HTML()
-        for control in (self.activation, self.loss, self.stage):
+        for control in (self.activation, self.loss):
             control.observe(self.update, names="value")
+        self.stage.observe(self.redraw, names="value")
         self.widget = ipw.VBox([
             ipw.HBox([self.activation, self.loss]),
             ipw.HBox([self.previous, self.stage, self.next]),
@@ -55,27 +62,29 @@ class DeltaExplorer(Demo):
         self.stage.value = min(max(self.stage.value + step, self.stage.min), self.stage.max)
 
     def compute(self) -> None:
-        """The forward pass, every layer's delta and the gradients for the current choice."""
+        """The forward pass, the loss, and the backward pass in the order of the stages
+        (``backward``'s four steps, each computed once): the output delta, the output
+        layer's gradients, the hidden delta, the hidden layer's gradients."""
         hidden, loss = self.activation.value, self.loss.value
         output = self.LOSSES[loss]
-        self.cache = forward(self.params, self.x, hidden, output)
-        self.loss_value = compute_loss(self.params, self.x, self.y, hidden, output, loss)
-        delta2 = output_delta(self.cache.z[2], self.y, loss, output)
-        delta1 = hidden_delta(delta2, self.params[1]["W"], self.cache.z[1], hidden)
+        c = self.cache = forward(self.params, self.x, hidden, output)
+        self.loss_value = float(get_loss(loss).value(c.z[2], self.y, output))
+        delta2 = output_delta(c.z[2], self.y, loss, output)
+        grads2 = {"W": weight_gradient(c.a[1], delta2), "b": bias_gradient(delta2)}
+        delta1 = hidden_delta(delta2, self.params[1]["W"], c.z[1], hidden)
+        grads1 = {"W": weight_gradient(c.a[0], delta1), "b": bias_gradient(delta1)}
         self.deltas = [None, delta1, delta2]
-        self.grads = backward(self.params, self.cache, self.y, loss, hidden, output)
+        self.grads = [grads1, grads2]
 
     def update(self, change=None) -> None:
-        """Recompute (when the activation or loss changed) and redraw the current step."""
+        """Recompute for the current activation and loss, and redraw the current step."""
         self.compute()
+        self.redraw()
+
+    def redraw(self, change=None) -> None:
+        """Draw the current step (moving through the steps recomputes nothing)."""
         stage = int(self.stage.value)
-        fig = Figure(figsize=(7.6, 4.0))
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
-        ax = fig.add_subplot()
-        draw_network(ax, self.params, self.cache, self.deltas, self.grads, stage)
-        ax.set_title(f"step {stage}: {NETWORK_STAGES[stage]}", fontsize=10)
-        self.png = figure_png(fig)
-        self.image.value = self.png
+        self.show(network_figure(self.params, self.cache, self.deltas, self.grads, stage))
         self.readout.value = f"<p>{self.explain(stage)}</p>"
 
     def explain(self, stage: int) -> str:

@@ -7,7 +7,6 @@ import ipywidgets as ipw
 import sympy as sp
 
 from ..derivatives import nudge, numeric_functions
-from ..plotting.common import figure_png
 from ..plotting.derivatives import nudge_figure
 from .common import Demo
 
@@ -52,8 +51,7 @@ class DerivativeExplorer(Demo):
         w, eps = float(self.w.value), float(self.eps.value)
         self.result = nudge(J, w, eps)
         self.k = float(dJ(w))
-        self.png = figure_png(nudge_figure(J, dJ, w, eps))
-        self.image.value = self.png
+        self.show(nudge_figure(J, self.result, self.k))
         r = self.result
         self.readout.value = (
             f"<p>J(w) = {r.J_w:.6g}, J(w + ε) = {r.J_nudged:.6g}: the change is "

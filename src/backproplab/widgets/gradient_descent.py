@@ -9,7 +9,6 @@ import ipywidgets as ipw
 import numpy as np
 
 from ..optimizers import OPTIMIZERS, make_optimizer
-from ..plotting.common import figure_png
 from ..plotting.gradient_descent import trajectories_figure
 from ..surfaces import least_squares, quadratic, rosenbrock, run_optimizer
 from .common import Demo
@@ -68,7 +67,7 @@ class OptimizerLab(Demo):
     def compute(self) -> None:
         """Run every chosen optimizer for the current controls: ``runs`` and ``messages``."""
         surface = self._surfaces[self.surface.value]
-        batch = self.batch_size.value if surface.n_samples else None
+        batch = self._batch(surface)
         lr, beta = float(self.lr.value), float(self.beta.value)
         self.runs, self.messages = {}, {}
         for name in self.variants.value:
@@ -77,6 +76,10 @@ class OptimizerLab(Demo):
                                 batch_size=batch, rng=np.random.default_rng(self.seed + 1))
             self.runs[name] = run
             self.messages[name] = self._message(name, run, surface)
+
+    def _batch(self, surface) -> int | None:
+        """The mini-batch size for ``surface``: None (full batch) for a formula."""
+        return self.batch_size.value if surface.n_samples else None
 
     def _message(self, name, run, surface) -> str:
         if run.diverged:
@@ -93,17 +96,15 @@ class OptimizerLab(Demo):
         """Recompute the runs and redraw the contour plot and the loss curves."""
         self.compute()
         surface = self._surfaces[self.surface.value]
-        batch = self.batch_size.value if surface.n_samples else None
         title = f"{surface.name}, lr = {self.lr.value:.2g}"
         if surface.n_samples:
-            title += f", batch {batch or surface.n_samples} of {surface.n_samples}"
-        self.png = figure_png(trajectories_figure(surface, self.runs, title=title))
-        self.image.value = self.png
+            title += f", batch {self._batch(surface) or surface.n_samples} of {surface.n_samples}"
+        self.show(trajectories_figure(surface, self.runs, title=title))
         if not self.runs:
             self.readout.value = "<p>Choose at least one optimizer.</p>"
             return
-        items = "".join(f"<li>{'<b>' + html.escape(m) + '</b>' if self.runs[n].diverged else html.escape(m)}</li>"
-                        for n, m in self.messages.items())
+        items = "".join(f"<li><b>{html.escape(m)}</b></li>" if self.runs[n].diverged
+                        else f"<li>{html.escape(m)}</li>" for n, m in self.messages.items())
         self.readout.value = f"<ul>{items}</ul>"
 
     def __repr__(self) -> str:
