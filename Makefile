@@ -24,11 +24,13 @@ help:
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# The book's package (.) and the grader (grader/, the backproplab-grader command), both
+# editable; requirements.txt holds the dependencies of both.
+$(STAMP): requirements.txt pyproject.toml grader/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e . -e grader
 	touch $@
 
 $(DEVSTAMP): $(STAMP) requirements-dev.txt
@@ -43,7 +45,7 @@ book: $(STAMP)
 	@echo "or serve it: $(BIN)/python -m http.server -d _build/html 8000  then visit http://localhost:8000"
 
 exercises: $(STAMP)
-	$(BIN)/python -m backproplab.course release --all
+	$(BIN)/python -m backproplab_grader.course release --all
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -18,24 +18,25 @@ c.ExecutePreprocessor.timeout = 120
 # hidden test or a traceback that would quote it.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "backproplab.feedback.HideHiddenTests",
+    "backproplab_grader.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# Autograding: nbgrader's pipeline with two replacements (backproplab.grading.executor).
+# Autograding (the backproplab-grader distribution, grader/): nbgrader's pipeline with two
+# replacements (backproplab_grader.executor).
 # The submission is rebuilt from the released notebook (locked and test cells as released,
 # hidden tests from the gradebook; answers and extra cells from the student), student code
 # runs in a bubblewrap sandbox, and the tests run in a second, clean kernel that only sees
-# the student's answers as data. `python -m backproplab.grading` runs this in parallel.
+# the student's answers as data. `backproplab-grader` runs this in parallel.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "backproplab.grading.executor.RebuildFromSource",
+    "backproplab_grader.executor.RebuildFromSource",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "backproplab.grading.executor.SandboxedExecute",
+    "backproplab_grader.executor.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -45,3 +46,22 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.SandboxedExecute.timeout = 120       # seconds a cell may run
 c.SandboxedExecute.call_timeout = 60   # seconds one call of a student's function may run
+
+# What ties the grader to this book, named here (the grader imports nothing of the book):
+# - the modules a zygote imports once, so that each student kernel forked from it starts
+#   warm: the kernel and the grader's agent, and what the homework notebooks import;
+c.SandboxedExecute.preload = [
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+    "IPython.display", "numpy", "sympy", "matplotlib.figure", "matplotlib.backends.backend_agg",
+    "sklearn.datasets", "backproplab_grader.agent", "backproplab.checks",
+    "backproplab.activations", "backproplab.autograd", "backproplab.derivatives",
+    "backproplab.losses", "backproplab.mlp", "backproplab.optimizers", "backproplab.gradcheck",
+    "backproplab.deepnets", "backproplab.surfaces", "backproplab.plotting",
+]
+# - how an answer that is a computation graph of backproplab.autograd.Value crosses from
+#   the student's kernel to the tests' kernel as plain data (backproplab_grader.wire);
+c.SandboxedExecute.codecs = ["backproplab.autograd:wire_codec"]
+# - the function hidden tests wrap a student's function in, run in the student's kernel
+#   (backproplab.checks.call_without_reference: the book's reference implementations are
+#   hidden during the call; the guarded-call protocol of backproplab_grader.agent).
+c.SandboxedExecute.call_guards = ["backproplab.checks:call_without_reference"]

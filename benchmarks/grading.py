@@ -1,4 +1,4 @@
-"""How fast a batch of homework is graded: stock nbgrader against backproplab.grading.
+"""How fast a batch of homework is graded: stock nbgrader against backproplab_grader.
 
 Generates ``--n`` submissions (default 60) of one homework (default hw01, cheap to run, so
 that the grader's own overhead dominates) from the released notebooks in ``exercises/``:
@@ -17,12 +17,12 @@ copied afresh for every run, so each run has its own gradebook and grades the sa
 
 1. stock: ``nbgrader autograde HW``, serial, with a minimal stock configuration (course_id,
    source and release directories, ``ExecutePreprocessor.timeout``), not the repository's;
-2. ours, W workers: ``python -m backproplab.grading autograde HW --workers W`` (default W =
+2. ours, W workers: ``python -m backproplab_grader autograde HW --workers W`` (default W =
    ``os.cpu_count()``) with the repository's ``nbgrader_config.py``; issue 7's target is at
    least 2x faster than (1) on 2 cores;
 3. ours, 1 worker: the sandbox's cost per submission against (1) (issue 6);
 4. ours, 1 worker, ``--no-sandbox``: without the sandbox. This also starts every student
-   kernel anew, where (3) forks it from the worker's zygote (``backproplab.grading.zygote``)
+   kernel anew, where (3) forks it from the worker's zygote (``backproplab_grader.zygote``)
    into its sandbox, so (3) - (4) is the cost of sandbox and zygote together.
 
 Before the timed runs, each grader grades one submission in a scratch course, untimed, so
@@ -31,7 +31,7 @@ wall time and seconds per submission (wall / n), the ratios, whether every stude
 (total and per test) equal those of stock nbgrader, and for our runs the per-submission cost
 split read from ``--timings FILE.json`` (kernel start, execution, database, total: median,
 90th percentile, share of the summed total). Everything also goes to
-``benchmarks/results/grading.json``. Until ``backproplab.grading`` exists, only the stock
+``benchmarks/results/grading.json``. Without ``backproplab_grader`` installed, only the stock
 run is made. It exits with 1 when a grader failed or grades differ, not for speed.
 
 Run: .venv/bin/python benchmarks/grading.py [--n 60] [--homework hw03] [--workers 2]
@@ -58,7 +58,7 @@ import nbformat
 import numpy as np
 from nbgrader.api import Gradebook, MissingEntry
 
-from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
+from backproplab_grader.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "grading.json"
@@ -239,12 +239,12 @@ class Run:
     name: str
     command: list[str]  # after the interpreter
     config: str  # "stock" or "repository"
-    ours: bool  # backproplab.grading: gets --course and --timings
+    ours: bool  # backproplab_grader: gets --course and --timings
 
 
 def grading_available() -> bool:
     try:
-        return importlib.util.find_spec("backproplab.grading.__main__") is not None
+        return importlib.util.find_spec("backproplab_grader.__main__") is not None
     except ModuleNotFoundError:
         return False
 
@@ -253,7 +253,7 @@ def plan(homework: str, workers: int, ours: bool) -> list[Run]:
     runs = [Run("stock nbgrader, serial", ["-m", "nbgrader", "autograde", homework],
                 "stock", False)]
     if ours:
-        grading = ["-m", "backproplab.grading", "autograde", homework]
+        grading = ["-m", "backproplab_grader", "autograde", homework]
         runs += [
             Run(f"ours, {workers} workers", [*grading, "--workers", str(workers)],
                 "repository", True),
@@ -372,7 +372,7 @@ def report(args, submissions: list[Submission], results: list[dict], ours: bool)
               f"{next(g for g in graded.values() if g)['max_score']:g}, "
               f"{sum(g is None for g in graded.values())} not graded")
     if not ours:
-        print("\nbackproplab.grading (src/backproplab/grading/__main__.py) does not exist yet: "
+        print("\nbackproplab_grader (grader/, pip install -e grader) is not installed: "
               "only stock nbgrader was timed.")
     else:
         by_name = {r["name"]: r for r in results}

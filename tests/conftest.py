@@ -4,29 +4,23 @@ The secret lines are the lines inside the ``### BEGIN SOLUTION`` / ``### BEGIN H
 blocks of the instructor notebooks in ``solutions/``. Anything a student can see (the
 released ``exercises/``, the autograder's feedback, the website in ``_build/html``) must not
 contain one. Tests get the helpers through fixtures (``homework_secrets``, ``leaks_in``,
-``html_text``), so nothing here needs to be importable as a module.
+``html_text``), so nothing here needs to be importable as a module: helpers that tests
+import by name live in ``repo_tools.py`` (grader/tests/ has a conftest.py of its own, and
+only one module can be ``conftest``). Nothing here imports nbgrader or the grader.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
-from pgserver import PostgresMissing, find_postgres, temporary_postgres  # tests/pgserver.py
+from repo_tools import ROOT, build_site, copy_worktree  # tests/ is on sys.path (pyproject)
 
-ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIRECTORY = ROOT / "solutions"
-VENV_BIN = Path(sys.executable).parent
-SITE_BUILD_TIMEOUT = 900  # seconds for a cold `jupyter-book build`
 
 # A block starts and ends with a marker line; the kind is the word after BEGIN.
 SECRET_BLOCK = re.compile(
@@ -56,6 +50,8 @@ def notebook_secrets(path: Path) -> list[Secret]:
     ``MIN_SECRET_LENGTH`` characters long, is not a comment, and does not also occur in the
     part of the notebook that students get anyway (everything outside the blocks).
     """
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     blocks, public = [], []
     for cell in nb.cells:
@@ -132,49 +128,6 @@ def _leaks_in():
 def _html_text():
     """The function ``html_text(page) -> str``."""
     return html_text
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """The SQLAlchemy URL of an empty database on a throwaway PostgreSQL server (pgserver.py),
-    ``postgresql+psycopg://postgres@127.0.0.1:<port>/gradebook``; one server per test module
-    (about a second to start), so that no module sees another's gradebook.
-
-    Without PostgreSQL's programs the tests that use it are skipped, or fail when ``CI`` is set.
-    """
-    try:
-        bin_dir = find_postgres()
-    except PostgresMissing as missing:
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(str(missing))
-    with temporary_postgres(bin_dir) as url:
-        yield url
-
-
-# --------------------------------------------------------------------------------------
-# The website, built as CI and Binder would build it
-# --------------------------------------------------------------------------------------
-
-def copy_worktree(root: Path, destination: Path) -> None:
-    """Copy what a fresh clone would hold: tracked and untracked-but-not-ignored files,
-    as they are in the working tree (uncommitted edits included)."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"],
-                            cwd=root, capture_output=True, check=True).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = root / name
-        if source.is_file():  # tracked files deleted in the working tree are skipped
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-
-
-def build_site(repo: Path, out: Path) -> subprocess.CompletedProcess:
-    """``jupyter-book build`` of ``repo`` into ``out`` with warnings as errors (as make book)."""
-    command = [str(VENV_BIN / "jupyter-book"), "build", str(repo), "--path-output", str(out),
-               "-W", "-n", "--keep-going"]
-    env = {**os.environ, "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])}
-    return subprocess.run(command, env=env, capture_output=True, text=True,
-                          timeout=SITE_BUILD_TIMEOUT)
 
 
 @pytest.fixture(scope="session")

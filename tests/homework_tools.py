@@ -104,7 +104,7 @@ def run_python(root: Path, *args: str, timeout: int = 3600) -> str:
     import subprocess
     import sys
 
-    from backproplab.course import nbgrader_env
+    from backproplab_grader.course import nbgrader_env
 
     result = subprocess.run([sys.executable, *args], cwd=root, env=nbgrader_env(),
                             capture_output=True, text=True, timeout=timeout)

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, assignments, release
+from backproplab_grader.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, assignments, release
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_NOTEBOOKS = sorted((ROOT / SOURCE_DIRECTORY).glob("*/*.ipynb"))

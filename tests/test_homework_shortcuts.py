@@ -1,7 +1,7 @@
 """Homework that measures understanding: shortcuts earn at most 20 % of the autograded points.
 
 For every homework with a shortcut module ``tests/shortcuts_hwNN.py``, one course folder is
-graded by the real grader (``python -m backproplab.grading autograde``, sandboxed):
+graded by the real grader (``python -m backproplab_grader autograde``, sandboxed):
 
 - the reference solution for each of 50 random student ids (each submitted by that
   student): every one must earn all autograded points;
@@ -29,7 +29,7 @@ import pytest
 from homework_tools import notebook_path, submission
 from nbgrader.api import Gradebook
 
-from backproplab.course import SOURCE_DIRECTORY, nbgrader_env
+from backproplab_grader.course import SOURCE_DIRECTORY, nbgrader_env
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +102,7 @@ def graded(request, tmp_path_factory):
         nbformat.write(nb, folder / notebook.name)
         (folder / "timestamp.txt").write_text("2026-12-02 12:00:00.000000 UTC\n")
         whats[student] = what
-    run(root, "-m", "backproplab.grading", "autograde", homework, "--workers", "2", "--quiet")
+    run(root, "-m", "backproplab_grader", "autograde", homework, "--workers", "2", "--quiet")
 
     points = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import ROOT, build_site, copy_worktree  # noqa: E402 (tests/ is pytest's rootdir)
+from repo_tools import ROOT, build_site, copy_worktree  # tests/ is on sys.path
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,5 @@
-"""Per-student variants (backproplab.variants) and the grader's identity check agree."""
+"""Per-student variants (backproplab.variants); the grader's identity check that agrees with
+them is tested in grader/tests/test_grading_identity_rule.py."""
 
 from __future__ import annotations
 
@@ -39,25 +40,6 @@ def test_placeholders_and_non_ids_are_refused_with_advice(bad):
 def test_non_strings_are_refused_with_advice(bad):
     with pytest.raises(StudentIdError, match="string in quotes"):
         seed(bad, "hw01")
-
-
-def test_the_grader_normalises_ids_as_the_variants_do():
-    from backproplab.grading.executor import normalise_id
-
-    for student_id in IDS:
-        assert normalise_id(student_id) == normalise_student_id(student_id)
-
-
-def test_identity_problem_names_both_ids_and_passes_the_right_one():
-    from backproplab.grading.executor import Identity
-
-    identity = Identity("STUDENT_ID", "bob")
-    assert identity.problem("bob") is None
-    assert identity.problem(" BOB ") is None
-    message = identity.problem("alice")
-    assert "'alice'" in message and "'bob'" in message and "scores 0" in message
-    assert "not set" in identity.problem(None)
-    assert "not set" in identity.problem("  ")
 
 
 def test_a_variant_shows_its_description():

@@ -437,3 +437,62 @@ def to_sympy(root: Value, inputs: Iterable[Value]):
         else:
             exprs[node] = functions[node.op](*(exprs[child] for child in node.children))
     return exprs[root]
+
+
+class ValueGraphCodec:
+    """A graph of Values as plain data and back: the codec an autograder uses to carry a
+    student's graph between two processes (``wire_codec``; Backprop Lab's grader loads it by
+    name, ``c.SandboxedExecute.codecs = ["backproplab.autograd:wire_codec"]``).
+
+    ``fields`` gives a node's own numbers and strings (``data``, ``grad``, ``label``, ``op``,
+    ``local_grads``); ``build`` makes a node from such fields and its already built
+    children, and accepts only finite floats (a gradient may be infinite), so that what it
+    returns is an ordinary Value whatever the data came from. ``grad`` is the one field that
+    changes on a node the other side already has (``state_fields``, ``update``).
+    """
+
+    tag = "graph"
+    type = Value
+    state_fields = ("grad",)
+
+    @staticmethod
+    def nodes(root: Value) -> list[Value]:
+        return topological_order(root)
+
+    @staticmethod
+    def children(node: Value) -> tuple[Value, ...]:
+        return node.children
+
+    @staticmethod
+    def fields(node: Value) -> dict:
+        return {"data": node.data, "grad": node.grad, "label": node.label, "op": node.op,
+                "local_grads": list(node.local_grads)}
+
+    @staticmethod
+    def build(fields: dict, children: tuple[Value, ...]) -> Value:
+        grads = fields.get("local_grads", [])
+        if type(grads) is not list or len(grads) != len(children):
+            raise ValueError("a node needs one local gradient per child")
+        node = Value(_plain_float(fields["data"]), label=str(fields.get("label", "")))
+        node.op = str(fields.get("op", ""))
+        node.children = tuple(children)
+        node.local_grads = tuple(_plain_float(g) for g in grads)
+        ValueGraphCodec.update(node, fields)
+        return node
+
+    @staticmethod
+    def update(node: Value, fields: dict) -> None:
+        node.grad = _plain_float(fields.get("grad", 0.0), allow_inf=True)
+
+
+def _plain_float(x, allow_inf: bool = False) -> float:
+    """``x`` (an int or a float, nothing else) as a float; finite unless ``allow_inf``."""
+    if type(x) not in (int, float):
+        raise ValueError("a graph number that is not a number")
+    x = float(x)
+    if not allow_inf and not math.isfinite(x):
+        raise ValueError("a graph number that is not finite")
+    return x
+
+
+wire_codec = ValueGraphCodec()

@@ -123,13 +123,20 @@ def call_without_reference(function, *args, reference=REFERENCE_IMPLEMENTATIONS,
     The reference functions are replaced in their modules, wherever the answer's notebook
     bound them to a name (``from backproplab.mlp import hidden_delta``) and in the answer's
     closure, and put back afterwards, also when the call fails.
+
+    A ``function`` whose type has ``__guarded_call__`` (an autograder's stand-in for a
+    student's function in another process) is handed the call instead, with this
+    function's name, ``"backproplab.checks:call_without_reference"``: the grader runs this
+    function there (its ``c.SandboxedExecute.call_guards``).
     """
     import importlib
 
-    if getattr(type(function), "__backproplab_remote__", False):
-        # The autograder's stand-in for a student's function (backproplab.grading.remote):
-        # the replacing happens in the student's kernel, where the function runs.
-        return function.call(args, kwargs, reference=reference)
+    if hasattr(type(function), "__guarded_call__"):
+        # The guarded-call protocol: ``function`` stands for a function in another process
+        # (an autograder's remote function); the replacing happens there, where it runs.
+        spec = {module: list(names) for module, names in reference.items()}
+        return function.__guarded_call__(f"{__name__}:call_without_reference", args, kwargs,
+                                         {"reference": spec})
     what = getattr(function, "__name__", "your function")
     replaced = []  # (namespace, name, original)
 

@@ -10,7 +10,7 @@ from the id nbgrader recorded for the submission.
 
 The seed is public (a hash of the homework and the id): a variant is no secret, it only
 makes each student's task their own. The grader refuses a notebook whose ``STUDENT_ID`` is
-not the submitting student's (``backproplab.grading.executor``), with the same
+not the submitting student's (``backproplab_grader.executor``), with the same
 normalisation as ``normalise_student_id``.
 """
 

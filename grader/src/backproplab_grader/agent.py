@@ -1,12 +1,25 @@
 """The grader's agent in a student's kernel: hands out answers as data, runs remote calls.
 
-The autograder's tests run in a separate, clean kernel (``backproplab.grading.remote``).
+The autograder's tests run in a separate, clean kernel (``backproplab_grader.remote``).
 That kernel asks this one, through ``serve``, for the value of a name the student's answer
 cell defined, or to call one of the student's functions with given arguments; the reply is
-published as one display message of type ``MIME``, encoded by ``backproplab.grading.wire``.
+published as one display message of type ``MIME``, encoded by ``backproplab_grader.wire``.
 ``install`` runs before any student code and keeps its own references to what it needs.
 Nothing here decides whether an answer is right: a student who tampers with this module
 can only change what their answers are, not how they are judged.
+
+What the course adds is named in ``nbgrader_config.py`` and loaded by ``install``, before
+any student code runs: the codecs of its answer types (``c.SandboxedExecute.codecs``, see
+``wire``) and its *call guards* (``c.SandboxedExecute.call_guards``). A call guard is a
+function ``guard(function, *args, **options_and_kwargs)`` that calls a student's function
+under conditions of its own (Backprop Lab's ``backproplab.checks.call_without_reference``
+hides the book's reference implementations during the call). A test in the grader's kernel
+runs one through the *guarded-call protocol*: an object that stands for a function in
+another process has a method ``__guarded_call__(guard, args, kwargs, options)``
+(``remote.RemoteFunction``); the guard sees it and calls that method instead of the object,
+naming itself (``"module:function"``, as in the configuration), and this agent runs the
+guard it loaded at start-up on the student's function, where it runs. The guard is kept
+from before any student code, so a notebook that replaces it afterwards changes nothing.
 """
 
 from __future__ import annotations
@@ -14,24 +27,32 @@ from __future__ import annotations
 import base64
 import json
 
-from backproplab.grading import wire
+from backproplab_grader import wire
 
 MIME = "application/x-backproplab-reply"
 CALLBACK_PREFIX = "backproplab-callback:"
 _state: dict = {}
 
 
-def install() -> None:
-    """Set the agent up in the current kernel (before any student code runs)."""
+def install(codecs: list[str] = (), guards: list[str] = ()) -> None:
+    """Set the agent up in the current kernel (before any student code runs), with the
+    codecs (``wire.load_codecs``) and the call guards (``"module:function"``) named."""
     from IPython import get_ipython
     from IPython.display import publish_display_data
 
-    from backproplab.checks import call_without_reference
-
+    wire.load_codecs(codecs)
     shell = get_ipython()
     _state.update(namespace=shell.user_ns, raw_input=shell.kernel.raw_input,
-                  publish=publish_display_data, without_reference=call_without_reference,
+                  publish=publish_display_data, guards={name: _load(name) for name in guards},
                   handles={}, dumps=json.dumps, loads=json.loads)
+
+
+def _load(name: str):
+    """The object ``"module:attribute"`` names."""
+    import importlib
+
+    module_name, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def serve(request_b64: str) -> None:
@@ -73,12 +94,14 @@ def _answer(request: dict):
         bound: dict = {}
         args = wire.decode(request["args"], on_handle=_callback, bound=bound)
         kwargs = wire.decode(request["kwargs"], on_handle=_callback, bound=bound)
-        reference = request.get("reference")
-        if reference is None:
+        guard = request.get("guard")
+        if guard is None:
             result = function(*args, **kwargs)
+        elif guard not in _state["guards"]:
+            raise ValueError(f"the grader asked for the call guard {guard!r}, which is not "
+                             "in c.SandboxedExecute.call_guards")
         else:
-            spec = {module: tuple(names) for module, names in reference.items()}
-            result = _state["without_reference"](function, *args, reference=spec, **kwargs)
+            result = _state["guards"][guard](function, *args, **request["options"], **kwargs)
         return {"value": wire.encode(result, on_other=_handle, known=bound)}
     raise ValueError(f"unknown request {op!r}")
 

@@ -1,4 +1,4 @@
-"""What students see of the autograder: the feedback preprocessor (nbgrader), all chapters.
+"""What students see of the autograder: the feedback preprocessor (nbgrader).
 
 nbgrader's autograde puts the hidden tests back into each submission before running it, so
 stock feedback would show their source, and a failing hidden assert's traceback would quote

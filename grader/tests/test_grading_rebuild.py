@@ -6,7 +6,7 @@ from __future__ import annotations
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from backproplab.grading.executor import rebuild
+from backproplab_grader.executor import rebuild
 
 
 def cell(kind: str, grade_id: str, source: str, **meta):

@@ -27,11 +27,11 @@ from homework_tools import ID_CELL, set_student_id
 from nbgrader.api import Gradebook
 from shortcuts_hw01 import WRONG_ANSWERS as WRONG
 
-from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
+from backproplab_grader.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this is grader/tests/)
 ASSIGNMENT = "hw01"
 NOTEBOOK = "hw01-derivatives"
 # 10 autograded points and the written answers' (graded by hand; 0 while left as released).

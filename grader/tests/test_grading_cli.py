@@ -1,4 +1,4 @@
-"""Tests of the instructor's grading command (``backproplab.grading.cli``) without kernels.
+"""Tests of the instructor's grading command (``backproplab_grader.cli``) without kernels.
 
 Each test gets its own course folder: a copy of a course in which ``nbgrader
 generate_assignment hw01`` has run (the repository's ``nbgrader_config.py``, ``solutions/``
@@ -22,10 +22,10 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
-from backproplab.grading import cli
+from backproplab_grader import cli, nbgrader_patches
+from backproplab_grader.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this is grader/tests/)
 HW = "hw01"
 NOTEBOOK = "hw01-derivatives"
 # nbgrader's own update_or_create_submission (called by record_zero) warns about its session.
@@ -459,7 +459,7 @@ def test_worker_validates_cells_as_nbgrader(monkeypatch, metadata):
     from nbgrader import api as nbgrader_api
     monkeypatch.setattr(nbgrader_api, "create_engine", nbgrader_api.create_engine)
     stock = verdict()
-    cli._reuse_compiled_work()
+    nbgrader_patches.reuse_compiled_work()
     assert verdict() == stock
     assert verdict() == stock  # the second time from the kept validator
     assert (stock is None) == (metadata.get("points") in (None, 2) and metadata["grade"] != "yes"
@@ -472,7 +472,7 @@ def test_worker_keeps_one_engine_per_gradebook(monkeypatch, tmp_path):
 
     monkeypatch.setattr(nbgrader_api, "create_engine", nbgrader_api.create_engine)
     monkeypatch.setattr(common, "jsonschema", common.jsonschema)
-    cli._reuse_compiled_work()
+    nbgrader_patches.reuse_compiled_work()
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     with Gradebook(url) as first:
         first.add_student("ani")

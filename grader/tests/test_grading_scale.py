@@ -4,7 +4,7 @@ through regrades (manual grades survive) and through a grading worker that dies.
 One throwaway course with hw01 released and six submissions whose fair scores are known:
 the reference solution, all answers wrong, two half-right ones, the untouched release, and
 one whose kernel exits (``os._exit``) in question 3, which keeps the points of questions 1
-and 2. ``python -m backproplab.grading autograde`` grades them with different worker counts
+and 2. ``python -m backproplab_grader autograde`` grades them with different worker counts
 and gradebooks; every run must give every test cell the same score.
 """
 
@@ -20,11 +20,11 @@ import pytest
 from hostile_submissions import ASSIGNMENT, NOTEBOOK, POINTS, Homework, answered
 from nbgrader.api import Gradebook
 
-from backproplab.course import nbgrader_env
+from backproplab_grader.course import nbgrader_env
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this is grader/tests/)
 ALL = dict.fromkeys(POINTS, 1)
 SUBMISSIONS = {  # student -> (answers, test cells that must pass)
     "correct": ("correct", set(POINTS)),
@@ -76,14 +76,20 @@ def course(tmp_path_factory) -> Path:
     return course
 
 
-def autograde(course: Path, db_url: str, workers: int, env: dict | None = None) -> str:
-    """Grade every submission into the gradebook at ``db_url`` (released into it first)."""
+def autograde(course: Path, db_url: str, workers: int, crash_worker_on: str | None = None) -> str:
+    """Grade every submission into the gradebook at ``db_url`` (released into it first);
+    with ``crash_worker_on``, the worker grading that student dies there (cli.main's test
+    argument, so the command runs through ``python -c``)."""
     with Gradebook(db_url) as gb:
         released = any(a.name == ASSIGNMENT for a in gb.assignments)
     if not released:
         run(course, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", "--db", db_url)
-    return run(course, "-m", "backproplab.grading", "autograde", ASSIGNMENT, "--db", db_url,
-               "--workers", str(workers), "--quiet", "--timeout", "60", env=env).stdout
+    argv = ["autograde", ASSIGNMENT, "--db", db_url, "--workers", str(workers), "--quiet",
+            "--timeout", "60"]
+    if crash_worker_on is None:
+        return run(course, "-m", "backproplab_grader", *argv).stdout
+    return run(course, "-c", "import sys; from backproplab_grader.cli import main; "
+               f"sys.exit(main({argv!r}, crash_worker_on={crash_worker_on!r}))").stdout
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +136,7 @@ def test_regrade_gives_the_same_grades_and_keeps_manual_ones(course, parallel_ur
 
 def test_a_dying_worker_loses_and_duplicates_nothing(course):
     url = f"sqlite:///{course / 'crash.db'}"
-    out = autograde(course, url, workers=2, env={"BACKPROPLAB_TEST_CRASH_WORKER": "half_a"})
+    out = autograde(course, url, workers=2, crash_worker_on="half_a")
     got = grades(url)
     assert set(got) == set(SUBMISSIONS), "every submission is in the gradebook, once"
     assert got["half_a"] == dict.fromkeys(POINTS, 0)

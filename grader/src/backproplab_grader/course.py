@@ -1,6 +1,6 @@
 """Instructor commands for the homework (nbgrader), shared by all chapters.
 
-``python -m backproplab.course release --all`` regenerates ``exercises/`` (nbgrader's
+``python -m backproplab_grader.course release --all`` regenerates ``exercises/`` (nbgrader's
 release directory) from ``solutions/`` (its source directory) with
 ``nbgrader generate_assignment``. ``make exercises`` runs exactly this, and the tests run it
 on a copy of the repository to check that the committed ``exercises/`` is fresh.
@@ -60,7 +60,7 @@ def release(root: Path, names: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m backproplab.course", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m backproplab_grader.course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     rel = commands.add_parser("release", help="regenerate exercises/ from solutions/")

@@ -1,17 +1,18 @@
 """The instructor's grading command: LMS zip in, grades, feedback and a summary out.
 
-    python -m backproplab.grading grade hw01 submissions.zip     # all steps below
-    python -m backproplab.grading import-zip hw01 submissions.zip
-    python -m backproplab.grading autograde hw01 [--workers N] [--student ID ...]
-    python -m backproplab.grading feedback hw01
-    python -m backproplab.grading export hw01 [--to grades/hw01.csv]
+    backproplab-grader grade hw01 submissions.zip     # all steps below
+    backproplab-grader import-zip hw01 submissions.zip
+    backproplab-grader autograde hw01 [--workers N] [--student ID ...]
+    backproplab-grader feedback hw01
+    backproplab-grader export hw01 [--to grades/hw01.csv]
 
-Run it in the course folder (the one with ``nbgrader_config.py``) or pass ``--course``.
+(``python -m backproplab_grader`` is the same command.) Run it in the course folder (the one
+with ``nbgrader_config.py``) or pass ``--course``.
 Grades live in nbgrader's gradebook (``db_url`` of the configuration, SQLite
 ``gradebook.db`` by default, or PostgreSQL); submissions in ``submitted/<student>/<hw>/``,
 as nbgrader's exchange ``collect`` leaves them. Autograding runs in parallel worker
 processes (default: one per core); each worker grades one submission at a time with
-nbgrader's pipeline and the sandboxed executor of ``backproplab.grading.executor``. A broken
+nbgrader's pipeline and the sandboxed executor of ``backproplab_grader.executor``. A broken
 or hostile submission is graded (usually 0), reported in the summary, and never stops the
 batch.
 """
@@ -33,6 +34,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
+
+from backproplab_grader import nbgrader_patches
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 MAX_ZIP_BYTES = 4 * 2**30
@@ -103,9 +106,6 @@ class Course:
             except MissingEntry:
                 raise GradingError(f"{hw} is not in the gradebook: release it first with "
                                    f"`nbgrader generate_assignment {hw}`.") from None
-
-    def submitted(self, hw: str) -> Path:
-        return self.root / "submitted"
 
     def students(self, hw: str) -> list[str]:
         folder = self.root / "submitted"
@@ -225,14 +225,13 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running:
     _die_with_parent()
     course = Course.load(Path(root), db_url)
     if sandbox:  # the zygote imports its modules while this process imports nbgrader
-        from backproplab.grading import zygote
+        from backproplab_grader import zygote
+        from backproplab_grader.executor import KernelSetup
 
-        zygote.shared(tuple(course.config.SandboxedExecute.get("preload", zygote.PRELOAD)))
+        zygote.shared(KernelSetup.from_config(course.config).preload)
     import logging
     import warnings
 
-    import sqlalchemy
-    from nbgrader import api as nbgrader_api
     from nbgrader.apps import NbGraderAPI
 
     warnings.filterwarnings("ignore")
@@ -241,75 +240,11 @@ def _worker_init(root: str, db_url: str, sandbox: bool, timeout: float, running:
     if timeout:
         course.config.SandboxedExecute.timeout = timeout
     _api = NbGraderAPI(config=course.config)
-
-    def timed(function):
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                _db_seconds[0] += time.perf_counter() - started
-        return wrapper
-
-    @sqlalchemy.event.listens_for(sqlalchemy.engine.Engine, "connect")
-    def _patient_sqlite(dbapi_connection, record):
-        # Several workers write to one SQLite file: wait for a lock instead of failing
-        # after SQLite's default 5 s when the machine is busy.
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            dbapi_connection.execute("PRAGMA busy_timeout = 120000")
-
-    @sqlalchemy.event.listens_for(sqlalchemy.engine.Engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["bpl_started"] = time.perf_counter()
-
-    @sqlalchemy.event.listens_for(sqlalchemy.engine.Engine, "after_cursor_execute")
-    def _after(conn, cursor, statement, parameters, context, executemany):
-        _db_seconds[0] += time.perf_counter() - conn.info.pop("bpl_started", time.perf_counter())
-
-    gradebook = nbgrader_api.Gradebook
-    gradebook.__init__ = timed(gradebook.__init__)
-    gradebook.close = timed(gradebook.close)
-    _reuse_compiled_work()
+    nbgrader_patches.install(_add_database_seconds)
 
 
-def _reuse_compiled_work() -> None:
-    """Two things stock nbgrader redoes for every notebook, done once per worker here.
-
-    - nbgrader opens a new SQLAlchemy engine for every gradebook it opens (nine per
-      submission), and each new engine compiles every SQL statement anew. One engine per
-      database URL keeps the compiled statements; ``Gradebook.close`` still closes its
-      connections (``dispose``), as before.
-    - nbgrader checks each cell's metadata with ``jsonschema.validate``, which first checks
-      the schema itself; a validator made once per schema does the same check of the cell
-      (``best_match`` of the same errors, as ``jsonschema.validate`` raises).
-    """
-    import types
-
-    import jsonschema
-    from nbgrader import api as nbgrader_api
-    from nbgrader.nbgraderformat import common
-
-    create_engine, engines = nbgrader_api.create_engine, {}
-
-    def shared_engine(url, **kwargs):
-        key = (str(url), tuple(sorted(kwargs.items())))
-        if key not in engines:
-            engines[key] = create_engine(url, **kwargs)
-        return engines[key]
-
-    validators = {}
-
-    def validate(instance, schema):
-        if id(schema) not in validators:  # the schema is kept, so its id stays its own
-            cls = jsonschema.validators.validator_for(schema)
-            cls.check_schema(schema)
-            validators[id(schema)] = (schema, cls(schema))
-        error = jsonschema.exceptions.best_match(validators[id(schema)][1].iter_errors(instance))
-        if error is not None:
-            raise error
-
-    nbgrader_api.create_engine = shared_engine
-    common.jsonschema = types.SimpleNamespace(validate=validate)
+def _add_database_seconds(seconds: float) -> None:
+    _db_seconds[0] += seconds
 
 
 def _die_with_parent() -> None:
@@ -324,12 +259,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def _grade_one(hw: str, student: str) -> dict:
+def _grade_one(hw: str, student: str, crash: bool = False) -> dict:
+    """Autograde one submission (``crash``: the worker dies here instead, as a killed one
+    would; for the tests)."""
     _db_seconds[0] = 0.0
     marker = _running / student
     marker.touch()
-    if os.environ.get("BACKPROPLAB_TEST_CRASH_WORKER") == student:
-        os._exit(3)  # tests only: a worker that dies in the middle of a submission
+    if crash:
+        os._exit(3)
     started = time.perf_counter()
     result = _api.autograde(hw, student, force=True, create=True)
     if not result.get("success"):  # once more: a busy machine, a lock held too long
@@ -357,7 +294,7 @@ def _keep_log(hw: str, student: str, *results: dict) -> None:
 
 
 def _run_pool(students: list[str], hw: str, workers: int, initargs: tuple, running: Path,
-              bar) -> tuple[list[dict], list[str]]:
+              bar, crash_worker_on: str | None = None) -> tuple[list[dict], list[str]]:
     """Grade ``students`` in a pool of ``workers``; returns (records, students whose
     worker died while grading them)."""
     from concurrent.futures.process import BrokenProcessPool
@@ -368,7 +305,7 @@ def _run_pool(students: list[str], hw: str, workers: int, initargs: tuple, runni
     with ProcessPoolExecutor(max_workers=min(workers, len(students)),
                              mp_context=get_context("spawn"), initializer=_worker_init,
                              initargs=initargs) as pool:
-        futures = {pool.submit(_grade_one, hw, s): s for s in students}
+        futures = {pool.submit(_grade_one, hw, s, s == crash_worker_on): s for s in students}
         for future in as_completed(futures):
             try:
                 records.append(future.result())
@@ -382,13 +319,20 @@ def _run_pool(students: list[str], hw: str, workers: int, initargs: tuple, runni
 
 def autograde(course: Course, hw: str, students: list[str] | None = None, *, workers: int = 0,
               sandbox: bool = True, timeout: float = 0, timings: Path | None = None,
-              progress: bool = True) -> list[dict]:
+              progress: bool = True, crash_worker_on: str | None = None) -> list[dict]:
+    """Autograde ``students`` (default: every submission of ``hw``) in parallel; returns a
+    record per student. ``crash_worker_on`` (for the tests): the worker that grades this
+    student dies there, each time, as a worker that is killed would."""
     from tqdm.auto import tqdm
 
-    from backproplab.grading.sandbox import bwrap_available
+    from backproplab_grader.sandbox import bwrap_available
 
     if sandbox and (why := bwrap_available()):
         raise GradingError(why)
+    try:
+        nbgrader_patches.check_version()
+    except nbgrader_patches.UnsupportedNbgrader as error:
+        raise GradingError(str(error)) from None
     expected = course.notebooks(hw)
     students = students or course.students(hw)
     if not students:
@@ -421,7 +365,7 @@ def autograde(course: Course, hw: str, students: list[str] | None = None, *, wor
         batch, size = ([suspects.pop(0)], 1) if alone else (pending, workers)
         for student in batch:
             attempts[student] += 1
-        done, crashed = _run_pool(batch, hw, size, initargs, running, bar)
+        done, crashed = _run_pool(batch, hw, size, initargs, running, bar, crash_worker_on)
         records.extend(done)
         finished = {r["student"] for r in done}
         leftover = [s for s in batch if s not in finished]
@@ -524,8 +468,9 @@ def summary(course: Course, hw: str) -> str:
 
 # ---- the command line -----------------------------------------------------------------
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m backproplab.grading",
+def main(argv: list[str] | None = None, *, crash_worker_on: str | None = None) -> int:
+    """The command line (``crash_worker_on``: see ``autograde``, for the tests)."""
+    parser = argparse.ArgumentParser(prog="backproplab-grader",
                                      description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -572,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             autograde(course, hw, args.student, workers=args.workers,
                       sandbox=not args.no_sandbox, timeout=args.timeout,
-                      timings=args.timings, progress=not args.quiet)
+                      timings=args.timings, progress=not args.quiet,
+                      crash_worker_on=crash_worker_on)
             print(f"autograded in {time.perf_counter() - started:.1f} s")
         if args.command in ("grade", "feedback"):
             feedback(course, hw, getattr(args, "student", None))

@@ -1,8 +1,8 @@
 """Answers as plain data: what may cross from a student's kernel to the grader's.
 
 The grader's tests never run in the student's process. They fetch the student's answers as
-*data* — numbers, strings, arrays, lists, tuples, dicts, SymPy expressions, computation
-graphs of ``backproplab.autograd.Value`` — encoded as JSON here and rebuilt on the other
+*data* — numbers, strings, arrays, lists, tuples, dicts, SymPy expressions, and graphs of
+objects that a course's *codec* describes — encoded as JSON here and rebuilt on the other
 side by a strict decoder that only ever constructs those types. An object that is not such
 data (a function, an instance of the student's own class) crosses as a *handle*: the grader
 can call it remotely, but cannot compare it, convert it to a number or look into it, so an
@@ -13,6 +13,27 @@ whatever it sends is then simply the student's answer, and the decoder (which ru
 grader's process) accepts nothing but plain data. In the other direction the grader sends
 the arguments of remote calls; a function argument (``lambda v: ...``) crosses as a
 *callback* the student's code calls back through the kernel's stdin channel.
+
+**Codecs.** A course whose answers are graphs of its own node class (Backprop Lab's
+``backproplab.autograd.Value``) names a codec in ``nbgrader_config.py``::
+
+    c.SandboxedExecute.codecs = ["backproplab.autograd:wire_codec"]
+
+``load_codecs`` imports each ``module:attribute`` and registers it in both kernels (the
+student's and the tests'). The grader imports nothing of the course itself. A codec is any
+object with
+
+- ``tag`` (str): the message tag, sent as ``"$" + tag``; ``type``: the node class (exact
+  type, not subclasses);
+- ``nodes(root)``: the graph's nodes, children before parents, ``root`` last;
+- ``children(node)``: the nodes ``node`` was computed from;
+- ``fields(node)``: a node's own data as a dict of plain data (numbers, strings, lists);
+- ``state_fields``: the names of the fields that may change on a node the other side sent
+  (e.g. its gradient): for such a node only those cross, as an update;
+- ``build(fields, children)``: a new node from decoded ``fields`` and its built
+  ``children``; it must check what it gets and raise ``ValueError`` with a sentence when
+  the data is not a node;
+- ``update(node, fields)``: apply the ``state_fields`` received for a known node.
 """
 
 from __future__ import annotations
@@ -34,6 +55,37 @@ ARRAY_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "u
 
 class WireError(ValueError):
     """A message that is not plain data the grader accepts."""
+
+
+# ---- codecs: a course's own graph types, registered by configuration ------------------
+
+BUILT_IN_TAGS = {"int", "float", "complex", "tuple", "set", "frozenset", "dict", "array",
+                 "scalar", "generator", "sympy", "known", "handle", "callback"}
+_codecs_by_tag: dict[str, Any] = {}
+_codecs_by_type: dict[type, Any] = {}
+
+
+def load_codecs(names) -> None:
+    """Import and register each codec named ``"module:attribute"`` (see the module
+    docstring); a name registered before is registered again (the same object)."""
+    import importlib
+
+    for name in names:
+        module_name, _, attribute = name.partition(":")
+        try:
+            codec = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as error:
+            raise ValueError(f"the codec {name!r} (c.SandboxedExecute.codecs) cannot be "
+                             f"loaded: {error}. Name it as 'module:attribute'.") from None
+        register(codec)
+
+
+def register(codec) -> None:
+    """Use ``codec`` for its node type (see the module docstring)."""
+    if codec.tag in BUILT_IN_TAGS:
+        raise ValueError(f"the codec tag {codec.tag!r} is one of the wire's own tags")
+    _codecs_by_tag[codec.tag] = codec
+    _codecs_by_type[codec.type] = codec
 
 
 # ---- SymPy: an expression is its tree of whitelisted classes --------------------------
@@ -240,9 +292,9 @@ def encode(value, *, on_other: Callable[[Any], dict], known: dict | None = None,
                                "state": again(value.bit_generator.state)}}
     if id(value) in known:
         return {"$known": known[id(value)]}
-    value_class = _value_class()
-    if value_class is not None and t is value_class:
-        return {"$graph": _encode_graph(value, again, known, refs, budget)}
+    codec = _codecs_by_type.get(t)
+    if codec is not None:
+        return {"$" + codec.tag: _encode_graph(codec, value, again, known, refs, budget)}
     sp = _sympy_if_loaded()
     if sp is not None and isinstance(value, (sp.Basic, sp.MatrixBase)):
         try:
@@ -260,30 +312,21 @@ def _sympy_if_loaded():
     return sys.modules.get("sympy")
 
 
-def _value_class():
-    import sys
-
-    module = sys.modules.get("backproplab.autograd")
-    return getattr(module, "Value", None)
-
-
-def _encode_graph(root, again, known, refs, budget) -> dict:
-    """A Value and everything it was computed from, as a list of nodes (children first);
+def _encode_graph(codec, root, again, known, refs, budget) -> dict:
+    """A node and everything it was computed from, as a list of nodes (children first);
     nodes the other side sent are referred to, not copied."""
-    from backproplab.autograd import topological_order
-
-    order = topological_order(root)
+    order = codec.nodes(root)
     budget.spend(len(order))
     index = {id(node): i for i, node in enumerate(order)}
     nodes = []
     for node in order:
+        fields = codec.fields(node)
         if id(node) in known:
-            nodes.append({"known": known[id(node)], "grad": again(node.grad)})
+            nodes.append({"known": known[id(node)],
+                          **{name: again(fields[name]) for name in codec.state_fields}})
             continue
-        item = {"data": again(node.data), "grad": again(node.grad),
-                "label": again(node.label), "op": again(node.op),
-                "children": [index[id(c)] for c in node.children],
-                "local_grads": [again(g) for g in node.local_grads]}
+        item = {name: again(value) for name, value in fields.items()}
+        item["children"] = [index[id(c)] for c in codec.children(node)]
         if refs is not None:
             item["ref"] = str(len(refs))
             refs[item["ref"]] = node
@@ -355,8 +398,8 @@ def _decode(data, *, on_handle: Callable[[dict], Any], known: dict | None = None
         return _decode_generator(payload, again)
     if tag == "$sympy":
         return _decode_sympy(payload, budget)
-    if tag == "$graph":
-        return _decode_graph(payload, again, known, bound, budget)
+    if tag[1:] in _codecs_by_tag:
+        return _decode_graph(_codecs_by_tag[tag[1:]], payload, again, known, bound, budget)
     if tag == "$known":
         if payload not in known:
             raise WireError("reference to an unknown object")
@@ -412,43 +455,38 @@ def _decode_generator(payload, again) -> np.random.Generator:
     return np.random.Generator(bit_generator)
 
 
-def _decode_graph(payload, again, known, bound, budget):
-    from backproplab.autograd import Value
-
+def _decode_graph(codec, payload, again, known, bound, budget):
     nodes = _list(payload.get("nodes") if type(payload) is dict else None)
     budget.spend(len(nodes))
     built = []
     for item in nodes:
         if type(item) is not dict:
             raise WireError("malformed graph node")
-        if "known" in item:
-            node = known.get(item["known"])
-            if type(node) is not Value:
-                raise WireError("reference to an unknown node")
-        else:
-            node = Value(_finite(again(item["data"])), label=str(again(item.get("label", ""))))
-            node.op = str(again(item.get("op", "")))
-            children = item.get("children", [])
-            grads = [_finite(again(g)) for g in _list(item.get("local_grads", []))]
-            if type(children) is not list or len(children) != len(grads) or not all(
-                    type(c) is int and 0 <= c < len(built) for c in children):
-                raise WireError("malformed graph edges")
-            node.children = tuple(built[c] for c in children)
-            node.local_grads = tuple(grads)
-            if bound is not None and type(item.get("ref")) is str:
-                bound[id(node)] = item["ref"]
-        node.grad = _finite(again(item.get("grad", 0.0)), allow_inf=True)
+        fields = {name: again(value) for name, value in item.items()
+                  if name not in ("known", "ref", "children")}
+        try:
+            if "known" in item:
+                node = known.get(item["known"]) if type(item["known"]) is str else None
+                if type(node) is not codec.type:
+                    raise WireError("reference to an unknown node")
+                codec.update(node, {name: fields[name] for name in codec.state_fields
+                                    if name in fields})
+            else:
+                children = item.get("children", [])
+                if type(children) is not list or not all(
+                        type(c) is int and 0 <= c < len(built) for c in children):
+                    raise WireError("malformed graph edges")
+                node = codec.build(fields, tuple(built[c] for c in children))
+                if type(node) is not codec.type:
+                    raise WireError("the codec built something that is not a node")
+                if bound is not None and type(item.get("ref")) is str:
+                    bound[id(node)] = item["ref"]
+        except (ValueError, TypeError) as error:
+            if isinstance(error, WireError):
+                raise
+            raise WireError(f"malformed graph node: {error}") from None
         built.append(node)
     root = payload.get("root")
     if type(root) is not int or not 0 <= root < len(built):
         raise WireError("malformed graph root")
     return built[root]
-
-
-def _finite(x, allow_inf=False) -> float:
-    if type(x) not in (int, float):
-        raise WireError("a graph number that is not a number")
-    x = float(x)
-    if not allow_inf and not math.isfinite(x):
-        raise WireError("a graph number that is not finite")
-    return x

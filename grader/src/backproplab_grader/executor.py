@@ -14,10 +14,10 @@ formgrader), with two preprocessors of ours:
   student's own extra code cells where they put them. Test cells a student edited, deleted
   or stripped of their metadata are simply back.
 - ``SandboxedExecute`` (in place of ``Execute``) runs the student's cells in a kernel in a
-  bubblewrap sandbox (``backproplab.grading.sandbox``) and each test cell in a second, clean
+  bubblewrap sandbox (``backproplab_grader.sandbox``) and each test cell in a second, clean
   kernel that never runs student code: after every answer cell it fetches the names the
   instructor's solution of that cell defines, as data, and calls the student's functions
-  remotely (``backproplab.grading.remote``). A test's verdict is what that clean kernel says.
+  remotely (``backproplab_grader.remote``). A test's verdict is what that clean kernel says.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -38,8 +38,9 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, List, Unicode
 
-from backproplab.grading import zygote
-from backproplab.grading.sandbox import BoxedKernelManager, Limits
+from backproplab_grader import zygote
+from backproplab_grader.sandbox import BoxedKernelManager, Limits
+from backproplab_grader.sandbox_common import installed_paths
 
 MAX_CELL_OUTPUT_CHARS = 20_000     # text a cell may print before it is cut
 MAX_CELL_OUTPUTS = 50
@@ -145,6 +146,28 @@ def rebuild(submitted, released, source: dict[str, str]):
 
 
 # ---- running cells --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KernelSetup:
+    """What a course's kernels load besides the kernel itself (``SandboxedExecute``'s
+    ``preload``, ``codecs`` and ``call_guards``, from ``nbgrader_config.py``)."""
+
+    preload: tuple[str, ...] = ()   # modules the zygote imports (empty: no zygote)
+    codecs: tuple[str, ...] = ()    # wire codecs, "module:attribute"
+    guards: tuple[str, ...] = ()    # call guards, "module:function"
+
+    @classmethod
+    def from_config(cls, config) -> KernelSetup:
+        """The setup a course's configuration (``nbgrader_config.py`` loaded) names."""
+        section = config.SandboxedExecute
+        return cls(tuple(section.get("preload", zygote.PRELOAD)),
+                   tuple(section.get("codecs", ())), tuple(section.get("call_guards", ())))
+
+    def agent_startup(self) -> str:
+        """The line a student's kernel runs first: the agent, with the codecs and guards."""
+        return (f"__import__('backproplab_grader.agent', fromlist=['install'])"
+                f".install({list(self.codecs)!r}, {list(self.guards)!r})")
+
 
 @dataclass
 class Outcome:
@@ -304,12 +327,13 @@ class TestKernel:
     submission a grading process grades in turn: between two submissions its namespace
     is reset (modules stay imported, which saves a kernel start and the imports)."""
 
-    def __init__(self, *, sandbox: bool, limits: Limits, preload: tuple[str, ...] = ()):
+    def __init__(self, *, sandbox: bool, limits: Limits, setup: KernelSetup = KernelSetup()):  # noqa: B008 (frozen)
         self.base = Path(tempfile.mkdtemp(prefix="bpl-grader-"))
         (self.base / "tests").mkdir()
         (self.base / "students").mkdir()
-        self.key = (sandbox, limits, preload)
-        self.km = self._start(zygote.shared(preload) if sandbox else None)
+        self.key = (sandbox, limits, setup)
+        self.setup = setup
+        self.km = self._start(zygote.shared(setup.preload) if sandbox else None)
         self.client = self.km.client()
         self.client.start_channels()
         wait_ready(self.client, self.km)
@@ -335,8 +359,9 @@ class TestKernel:
             "get_ipython().reset(new_session=False)\n"
             "import sys\n"
             "if 'matplotlib.pyplot' in sys.modules: sys.modules['matplotlib.pyplot'].close('all')\n"
-            "from backproplab.grading import remote as __bpl_remote\n"
-            f"__bpl_remote.connect({connection_file!r}, {call_timeout!r})"), 120, Scrubber({}))
+            "from backproplab_grader import remote as __bpl_remote\n"
+            f"__bpl_remote.connect({connection_file!r}, {call_timeout!r}, "
+            f"{list(self.setup.codecs)!r})"), 120, Scrubber({}))
         if outcome.status != "ok":
             self.usable = False  # hung or broken: the next submission gets a new one
             raise RuntimeError(f"the grader could not set up its test kernel: {outcome.outputs}")
@@ -354,17 +379,18 @@ class TestKernel:
 _test_kernel: TestKernel | None = None
 
 
-def test_kernel(sandbox: bool, limits: Limits, preload: tuple[str, ...] = ()) -> TestKernel:
+def test_kernel(sandbox: bool, limits: Limits,
+                setup: KernelSetup = KernelSetup()) -> TestKernel:  # noqa: B008 (frozen)
     """This process's test kernel (a new one if there is none, or it is unusable)."""
     global _test_kernel
     if _test_kernel is not None and (not _test_kernel.usable
-                                     or _test_kernel.key != (sandbox, limits, preload)
+                                     or _test_kernel.key != (sandbox, limits, setup)
                                      or not _test_kernel.km.is_alive()):
         _close_spare()
         _test_kernel.close()
         _test_kernel = None
     if _test_kernel is None:
-        _test_kernel = TestKernel(sandbox=sandbox, limits=limits, preload=preload)
+        _test_kernel = TestKernel(sandbox=sandbox, limits=limits, setup=setup)
         import atexit
 
         atexit.register(_test_kernel.close)
@@ -372,41 +398,42 @@ def test_kernel(sandbox: bool, limits: Limits, preload: tuple[str, ...] = ()) ->
     return _test_kernel
 
 
-AGENT_STARTUP = "__import__('backproplab.grading.agent', fromlist=['install']).install()"
 _spare: tuple | None = None  # (key, folder, kernel manager): a started, unused student kernel
 
 
-def _launch_student_kernel(test: TestKernel, sandbox: bool, limits: Limits, preload=()):
+def _launch_student_kernel(test: TestKernel, sandbox: bool, limits: Limits,
+                           setup: KernelSetup = KernelSetup()):  # noqa: B008 (frozen)
     """A fresh sandboxed kernel with the agent installed at start-up, before any code;
     forked from this process's zygote when there is one."""
     folder = Path(tempfile.mkdtemp(prefix="s-", dir=test.base / "students"))
     (folder / "student").mkdir()
     km = BoxedKernelManager(folder / "student", sandbox=sandbox, limits=limits,
-                            extra_arguments=[f"--IPKernelApp.exec_lines={AGENT_STARTUP}"],
-                            zygote=zygote.shared(preload) if sandbox else None)
+                            extra_arguments=[f"--IPKernelApp.exec_lines={setup.agent_startup()}"],
+                            zygote=zygote.shared(setup.preload) if sandbox else None)
     km.start_kernel()
     return folder, km
 
 
-def _student_kernel(test: TestKernel, sandbox: bool, limits: Limits, preload=()):
+def _student_kernel(test: TestKernel, sandbox: bool, limits: Limits,
+                    setup: KernelSetup = KernelSetup()):  # noqa: B008 (frozen)
     """The spare kernel started while the previous submission ran, or a new one; then
     start the next spare, so that a worker rarely waits for a kernel to start."""
     global _spare
-    key = (id(test), sandbox, limits, preload)
+    key = (id(test), sandbox, limits, setup)
     if _spare is not None and _spare[0] == key and _spare[2].is_alive():
         folder, km = _spare[1], _spare[2]
     else:
         if _spare is not None:
             _close_student(*_spare[1:])
-        folder, km = _launch_student_kernel(test, sandbox, limits, preload)
+        folder, km = _launch_student_kernel(test, sandbox, limits, setup)
     _spare = None
     try:
         km.wait_started()
     except zygote.ZygoteError as error:  # e.g. setns refused here: start kernels anew
         zygote.give_up(str(error))
         _close_student(folder, km)
-        folder, km = _launch_student_kernel(test, sandbox, limits)
-    _spare = (key, *_launch_student_kernel(test, sandbox, limits, preload))
+        folder, km = _launch_student_kernel(test, sandbox, limits, replace(setup, preload=()))
+    _spare = (key, *_launch_student_kernel(test, sandbox, limits, setup))
     return folder, km
 
 
@@ -431,10 +458,10 @@ class TwoKernels:
     """A fresh student's kernel (sandboxed) and the process's test kernel, for one notebook."""
 
     def __init__(self, *, sandbox: bool, timeout: float, call_timeout: float,
-                 limits: Limits, scrub_paths: dict, preload: tuple[str, ...] = ()):
-        self.timeout, self.call_timeout, self.preload = timeout, call_timeout, preload
+                 limits: Limits, scrub_paths: dict, setup: KernelSetup = KernelSetup()):  # noqa: B008
+        self.timeout, self.call_timeout, self.setup = timeout, call_timeout, setup
         self.sandbox, self.limits = sandbox, limits
-        self.test = test_kernel(sandbox, limits, preload)
+        self.test = test_kernel(sandbox, limits, setup)
         self.test_km, self.tests = self.test.km, self.test.client
         self.tmp = self.student_km = self.student = None
         self.scrub_paths = scrub_paths
@@ -443,7 +470,7 @@ class TwoKernels:
 
     def start(self) -> None:
         self.tmp, self.student_km = _student_kernel(self.test, self.sandbox, self.limits,
-                                                    self.preload)
+                                                    self.setup)
         self.scrub = Scrubber({**self.scrub_paths, self.tmp / "student": "<your folder>",
                                self.test.base: "<sandbox>"})
         self.student = self.student_km.client()
@@ -452,7 +479,7 @@ class TwoKernels:
         try:
             self.test.attach(self.student_km.connection_file, self.call_timeout)
         except RuntimeError:  # the test kernel hung or died: once more with a new one
-            self.test = test_kernel(self.sandbox, self.limits, self.preload)
+            self.test = test_kernel(self.sandbox, self.limits, self.setup)
             self.test_km, self.tests = self.test.km, self.test.client
             self.test.attach(self.student_km.connection_file, self.call_timeout)
 
@@ -530,7 +557,7 @@ class TwoKernels:
 
 def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
             timeout: float = 120, call_timeout: float = 60, limits: Limits = Limits(),  # noqa: B008 (frozen, immutable)
-            scrub_paths: dict | None = None, preload: tuple[str, ...] = (),
+            scrub_paths: dict | None = None, setup: KernelSetup = KernelSetup(),  # noqa: B008
             identity: Identity | None = None) -> Report:
     """Run a rebuilt notebook (``rebuild``) with two kernels; fill in the outputs.
 
@@ -541,7 +568,7 @@ def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
     refusal, checked = None, identity is None
     started = time.perf_counter()
     kernels = TwoKernels(sandbox=sandbox, timeout=timeout, call_timeout=call_timeout,
-                         limits=limits, scrub_paths=scrub_paths or {}, preload=preload)
+                         limits=limits, scrub_paths=scrub_paths or {}, setup=setup)
     try:
         kernels.start()
         report.kernel_start_s = time.perf_counter() - started
@@ -607,8 +634,18 @@ class SandboxedExecute(NbGraderPreprocessor):
         "sandbox.ProcessCap); more fail to start.")).tag(config=True)
     preload = List(Unicode(), default_value=list(zygote.PRELOAD), help=(
         "Modules a zygote process imports once per grading process; each sandboxed student "
-        "kernel is forked from it (backproplab.grading.zygote). Empty: every kernel is "
+        "kernel is forked from it (backproplab_grader.zygote). A course lists the kernel's "
+        "modules (the default) and what its homework imports. Empty: every kernel is "
         "started anew.")).tag(config=True)
+    codecs = List(Unicode(), help=(
+        "Codecs of the course's own answer types, as 'module:attribute' (see "
+        "backproplab_grader.wire), loaded in the student's and the tests' kernels, e.g. "
+        "['backproplab.autograd:wire_codec'].")).tag(config=True)
+    call_guards = List(Unicode(), help=(
+        "Functions, as 'module:function', that the tests may wrap a remote call of a "
+        "student's function in (the guarded-call protocol, backproplab_grader.agent), "
+        "loaded in the student's kernel before any student code, e.g. "
+        "['backproplab.checks:call_without_reference'].")).tag(config=True)
     identity_name = Unicode("STUDENT_ID", help=(
         "The answer variable that names the notebook's student (the homework's variants "
         "are drawn from it). When a homework's solution sets it, a notebook whose value is "
@@ -634,19 +671,21 @@ class SandboxedExecute(NbGraderPreprocessor):
         if self.identity_name and any(self.identity_name in n for n in names.values()):
             identity = Identity(self.identity_name, self.expected_id(info))
         root = Path(coursedir.root).resolve()
-        import backproplab
-
         scrub_paths = {root: "<course>", Path(sys.prefix): "<python>",
                        Path(sys.prefix).resolve(): "<python>",
                        Path(sys.base_prefix).resolve(): "<python>",
-                       Path(backproplab.__file__).resolve().parent: "<backproplab>",
-                       Path(backproplab.__file__).resolve().parent.parent: "<packages>",
                        str(Path(tempfile.gettempdir()).resolve()) + "/": "<tmp>/"}
+        for folder in installed_paths():  # editable installs: <packages>/<backproplab>/...
+            scrub_paths[folder] = "<packages>"
+            scrub_paths.update({package: f"<{package.name}>" for package in folder.iterdir()
+                                if (package / "__init__.py").is_file()})
         limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds,
                         processes=self.processes)
         report = execute(nb, names, sandbox=self.sandbox, timeout=self.timeout,
                          call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths,
-                         preload=tuple(self.preload), identity=identity)
+                         setup=KernelSetup(tuple(self.preload), tuple(self.codecs),
+                                           tuple(self.call_guards)),
+                         identity=identity)
         target = root / self.report_directory / info["assignment"]
         target.mkdir(parents=True, exist_ok=True)
         (target / f"{info['student']}.{info['notebook']}.json").write_text(json.dumps(

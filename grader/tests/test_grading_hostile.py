@@ -4,8 +4,8 @@ In a copy of the working tree, hw01 is released and every submission of
 ``hostile_submissions.SUBMISSIONS`` handed in (student id = the attack's name); then, once
 for the whole batch,
 
-    python -m backproplab.grading autograde hw01 --workers 2 --timeout 20
-    python -m backproplab.grading feedback hw01
+    python -m backproplab_grader autograde hw01 --workers 2 --timeout 20
+    python -m backproplab_grader feedback hw01
 
 must finish (exit 0, within ``BATCH_SECONDS``) and give each student the score an honest
 grader gives (the gradebook); each feedback page must hide the hidden tests, the solutions
@@ -84,7 +84,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_worktree  # tests/ is on sys.path (pytest's rootdir)
 from hostile_submissions import (
     ASSIGNMENT,
     MAX_SCORE,
@@ -96,8 +95,9 @@ from hostile_submissions import (
     Homework,
 )
 from nbgrader.api import Gradebook, MissingEntry
+from repo_tools import ROOT, copy_worktree  # tests/ is on sys.path (pyproject: pythonpath)
 
-from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
+from backproplab_grader.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
 
 pytestmark = pytest.mark.slow
 
@@ -201,16 +201,16 @@ class Batch:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> Batch:
     """Every submission handed in to a copy of the working tree, autograded in one batch
-    by ``python -m backproplab.grading`` and given feedback."""
+    by ``python -m backproplab_grader`` and given feedback."""
     course = tmp_path_factory.mktemp("hostile") / "course"
     copy_worktree(ROOT, course)
     # sandbox_probe tries to connect here: a listening socket on the host's loopback.
     with socket.create_server(("127.0.0.1", 0)) as server:
         written = hand_in(course, SUBMISSIONS, port=server.getsockname()[1])
-        autograde, seconds = run(course, ["-m", "backproplab.grading", "autograde", ASSIGNMENT,
+        autograde, seconds = run(course, ["-m", "backproplab_grader", "autograde", ASSIGNMENT,
                                           "--workers", str(WORKERS),
                                           "--timeout", str(CELL_TIMEOUT)], timeout=KILL_AFTER)
-    feedback, _ = run(course, ["-m", "backproplab.grading", "feedback", ASSIGNMENT],
+    feedback, _ = run(course, ["-m", "backproplab_grader", "feedback", ASSIGNMENT],
                       timeout=KILL_AFTER)
     for name, result in [("autograde", autograde), ("feedback", feedback)]:  # for a post-mortem
         (course.parent / f"{name}.log").write_text(result.stdout + result.stderr)

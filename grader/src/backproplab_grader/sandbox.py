@@ -1,6 +1,6 @@
 """Kernels in a box: a Jupyter kernel that sees only its own folder (bubblewrap + limits).
 
-The autograder (``backproplab.grading``) runs a student's code in such a kernel. bubblewrap
+The autograder (``backproplab_grader``) runs a student's code in such a kernel. bubblewrap
 (``bwrap``, Debian package ``bubblewrap``) gives the kernel a filesystem of its own: the
 operating system and the Python environment read-only, an empty ``/tmp``, and one writable
 working folder; the course (``solutions/``, the gradebook, other students' files) does not
@@ -29,11 +29,9 @@ from pathlib import Path
 
 from jupyter_client import KernelManager
 
+from backproplab_grader.sandbox_common import HOLDER, environment_paths, sandbox_env
+
 BWRAP = "bwrap"
-
-
-class SandboxUnavailable(RuntimeError):
-    """bubblewrap is missing or does not work on this machine."""
 
 
 @dataclass(frozen=True)
@@ -165,15 +163,6 @@ def process_cap(limit: int) -> ProcessCap | None:
     return cap
 
 
-def python_paths() -> list[Path]:
-    """What the kernel's Python needs to read: its environment, the base interpreter and
-    the backproplab package (an editable install lives outside site-packages)."""
-    import backproplab
-
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(backproplab.__file__).parent}
-    return sorted(p.resolve() for p in paths)
-
-
 def bwrap_available() -> str | None:
     """None when bubblewrap runs here, else a sentence saying why not and what to do."""
     if shutil.which(BWRAP) is None:
@@ -200,7 +189,7 @@ def bwrap_command(workdir: Path, *, shared: list[Path] = (), readable: list[Path
     for system in ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"):
         if os.path.exists(system):
             cmd += ["--ro-bind", system, system]
-    for path in [*python_paths(), *readable]:
+    for path in [*environment_paths(), *readable]:
         cmd += ["--ro-bind", str(path), str(path)]
     for path in shared:
         cmd += ["--bind", str(path), str(path)]
@@ -210,24 +199,11 @@ def bwrap_command(workdir: Path, *, shared: list[Path] = (), readable: list[Path
     return [*cmd, "--"]
 
 
-def sandbox_env(workdir: Path) -> dict[str, str]:
-    """The whole environment of a sandboxed kernel (bwrap starts from an empty one)."""
-    return {"HOME": str(workdir), "TMPDIR": "/tmp",
-            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-            "LANG": "C.UTF-8", "MPLCONFIGDIR": "/tmp/matplotlib",
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-            "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime", "IPYTHONDIR": "/tmp/ipython",
-            # The kernel is not pid 1 here, but its parent (bwrap's init) is: without this,
-            # ipykernel would take that for "my parent has exited" and stop at once.
-            "JPY_PARENT_PID": "1"}
-
-
 class BoxedKernelManager(KernelManager):
     """A KernelManager whose kernel runs under bwrap with resource limits, or, with
     ``sandbox=False``, as a plain process with the same limits and settings.
 
-    With a ``zygote`` (``backproplab.grading.zygote.ZygoteClient``) and the sandbox on, bwrap
+    With a ``zygote`` (``backproplab_grader.zygote.ZygoteClient``) and the sandbox on, bwrap
     runs a holder and the kernel is forked into its sandbox by the zygote; call
     ``wait_started`` before using it: it raises ``ZygoteError`` if that failed."""
 
@@ -250,8 +226,6 @@ class BoxedKernelManager(KernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         if self.zygote is not None:
-            from backproplab.grading.zygote import HOLDER
-
             return [*bwrap_command(self.workdir, shared=self.shared, readable=self.readable),
                     sys.executable, "-S", "-I", "-c", HOLDER, str(self.holder_ready), "120"]
         cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,

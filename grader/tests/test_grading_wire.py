@@ -1,4 +1,4 @@
-"""Tests of the grader's wire format (``backproplab.grading.wire``) and of ``RemoteObject``.
+"""Tests of the grader's wire format (``backproplab_grader.wire``) and of ``RemoteObject``.
 
 An answer crosses from the student's kernel to the grader's as JSON: ``encode`` on one side
 (objects that are not plain data go to ``on_other`` and become handles), the JSON text
@@ -21,8 +21,11 @@ import pytest
 import sympy as sp
 
 from backproplab.autograd import Value, neuron_loss, topological_order, two_paths
-from backproplab.grading import agent, wire
-from backproplab.grading.remote import Connection, RemoteFunction, RemoteObject
+from backproplab_grader import agent, wire
+from backproplab_grader.remote import Connection, RemoteFunction, RemoteObject
+
+# As the course's configuration names it (c.SandboxedExecute.codecs), for both sides here.
+wire.load_codecs(["backproplab.autograd:wire_codec"])
 
 
 class Handles:

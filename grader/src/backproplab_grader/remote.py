@@ -2,8 +2,8 @@
 
 The autograder runs a homework's tests in a clean kernel of their own; no student code ever
 runs there. After each answer cell, ``bind`` fetches the names that the answer cell of the
-instructor's solution defines from the student's kernel (``backproplab.grading.agent``) and
-puts them in the test kernel's namespace: data as data (``backproplab.grading.wire``), a
+instructor's solution defines from the student's kernel (``backproplab_grader.agent``) and
+puts them in the test kernel's namespace: data as data (``backproplab_grader.wire``), a
 function as a ``RemoteFunction`` that runs the student's function in the student's kernel
 and returns its result as data. Whatever the student's code does to NumPy, to the package's
 check functions or to IPython happens in the other process; the tests here judge the data.
@@ -18,8 +18,8 @@ import time
 import zmq
 from jupyter_client import BlockingKernelClient
 
-from backproplab.grading import wire
-from backproplab.grading.agent import CALLBACK_PREFIX, MIME
+from backproplab_grader import wire
+from backproplab_grader.agent import CALLBACK_PREFIX, MIME
 
 MAX_REPLY_BYTES = 64 * 2**20
 
@@ -47,7 +47,7 @@ class Connection:
         if self.broken:
             raise _Unavailable(self.broken)
         payload = base64.b64encode(json.dumps(request).encode()).decode("ascii")
-        code = f"__import__('backproplab.grading.agent', fromlist=['serve']).serve('{payload}')"
+        code = f"__import__('backproplab_grader.agent', fromlist=['serve']).serve('{payload}')"
         msg_id = self.client.execute(code, silent=False, store_history=False, allow_stdin=True)
         deadline = time.monotonic() + self.call_timeout
         poller = zmq.Poller()
@@ -137,9 +137,11 @@ class Connection:
 
 
 class RemoteFunction:
-    """A student's function, called in the student's kernel with arguments sent as data."""
+    """A student's function, called in the student's kernel with arguments sent as data.
 
-    __backproplab_remote__ = True
+    ``__guarded_call__`` is the guarded-call protocol (see ``agent``): a call guard such as
+    ``backproplab.checks.call_without_reference`` hands the call over to it, and it runs in
+    the student's kernel, inside the guard the agent loaded there."""
 
     def __init__(self, connection: Connection, key: int, name: str):
         self._connection, self._key, self.__name__ = connection, key, name
@@ -150,13 +152,18 @@ class RemoteFunction:
     def __call__(self, *args, **kwargs):
         return self.call(args, kwargs)
 
-    def call(self, args, kwargs, reference=None):
+    def __guarded_call__(self, guard: str, args, kwargs, options: dict):
+        """Call the function in the student's kernel as ``guard(function, *args, **options,
+        **kwargs)``; ``options`` must be JSON data."""
+        return self.call(args, kwargs, guard=guard, options=options)
+
+    def call(self, args, kwargs, *, guard: str | None = None, options: dict | None = None):
         connection, refs = self._connection, {}
         request = {"op": "call", "id": self._key,
                    "args": wire.encode(list(args), on_other=connection._callback, refs=refs),
                    "kwargs": wire.encode(dict(kwargs), on_other=connection._callback, refs=refs)}
-        if reference is not None:
-            request["reference"] = {module: list(names) for module, names in reference.items()}
+        if guard is not None:
+            request.update(guard=guard, options=json.loads(json.dumps(options or {})))
         try:
             reply = connection.request(request)
             return connection.value(reply, refs)
@@ -194,9 +201,11 @@ class RemoteObject:
 _connection: Connection | None = None
 
 
-def connect(connection_file: str, call_timeout: float = 60.0) -> None:
-    """Connect this (test) kernel to the student's kernel."""
+def connect(connection_file: str, call_timeout: float = 60.0, codecs: list[str] = ()) -> None:
+    """Connect this (test) kernel to the student's kernel; decode the course's answer types
+    with ``codecs`` (``wire.load_codecs``)."""
     global _connection
+    wire.load_codecs(codecs)
     if _connection is not None:  # the previous submission's student kernel
         _connection.client.stop_channels()
     _connection = Connection(connection_file, call_timeout)

@@ -23,11 +23,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook, SubmittedAssignment
 
-from backproplab.course import SOURCE_DIRECTORY, nbgrader_env
+from backproplab_grader.course import SOURCE_DIRECTORY, nbgrader_env
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this is grader/tests/)
 COURSE_ID = "backprop-lab"  # c.CourseDirectory.course_id of nbgrader_config.py
 ASSIGNMENT = "hw01"
 NOTEBOOK = "hw01-derivatives"

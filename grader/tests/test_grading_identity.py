@@ -40,7 +40,7 @@ def course(tmp_path_factory) -> Path:
         folder = root / "submitted" / student / HOMEWORK
         folder.mkdir(parents=True)
         nbformat.write(submission(HOMEWORK, typed), folder / name)
-    summary = run_python(root, "-m", "backproplab.grading", "autograde", HOMEWORK,
+    summary = run_python(root, "-m", "backproplab_grader", "autograde", HOMEWORK,
                          "--workers", "2", "--quiet")
     (root / "summary.txt").write_text(summary, encoding="utf-8")
     return root
@@ -68,7 +68,7 @@ def test_another_id_than_the_roster_number_scores_zero(course):
 
 
 def test_the_feedback_tells_the_student_what_to_change(course, html_text):
-    run_python(course, "-m", "backproplab.grading", "feedback", HOMEWORK)
+    run_python(course, "-m", "backproplab_grader", "feedback", HOMEWORK)
     (page,) = (course / "feedback" / "dave" / HOMEWORK).glob("*.html")
     text = " ".join(html_text(page.read_text(encoding="utf-8")).split())
     assert "set STUDENT_ID = '20261002'" in text, "the feedback should say which id to set"

@@ -1,4 +1,4 @@
-"""Kernels forked from a zygote into a bubblewrap sandbox (backproplab.grading.zygote).
+"""Kernels forked from a zygote into a bubblewrap sandbox (backproplab_grader.zygote).
 
 A forked kernel must be boxed exactly as a kernel bwrap starts itself: same namespaces as
 its sandbox, no capabilities, the same files, environment and limits, and nothing left
@@ -13,9 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from grader_testlib import course_setup
 
-from backproplab.grading import executor, sandbox, zygote
-from backproplab.grading.sandbox import BoxedKernelManager, Limits, sandbox_env
+from backproplab_grader import executor, sandbox, zygote
+from backproplab_grader.sandbox import BoxedKernelManager, Limits
+from backproplab_grader.sandbox_common import sandbox_env
+
+SETUP = course_setup()  # the course's preload list, codecs and call guards
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +39,7 @@ print(json.dumps({
                ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE")],
     "session_leader": os.getsid(0) == os.getpid(),
     "random": __import__("numpy").random.random(),
-    "agent": sorted(__import__("backproplab.grading.agent", fromlist=["_state"])._state),
+    "agent": sorted(__import__("backproplab_grader.agent", fromlist=["_state"])._state),
 }))
 """
 
@@ -54,7 +58,7 @@ def run(km, code: str, timeout: float = 60) -> str:
 
 @pytest.fixture(scope="module")
 def fork_server():
-    client = zygote.ZygoteClient(list(zygote.PRELOAD), sandbox_env(Path("/tmp")))
+    client = zygote.ZygoteClient(list(SETUP.preload), sandbox_env(Path("/tmp")))
     yield client
     client.close()
 
@@ -63,7 +67,7 @@ def start(tmp_path: Path, name: str, fork_server=None, limits: Limits = Limits()
     workdir = tmp_path / name
     workdir.mkdir()
     km = BoxedKernelManager(workdir, limits=limits, zygote=fork_server,
-                            extra_arguments=[f"--IPKernelApp.exec_lines={executor.AGENT_STARTUP}"])
+                            extra_arguments=[f"--IPKernelApp.exec_lines={SETUP.agent_startup()}"])
     km.start_kernel()
     km.wait_started()
     return km
@@ -100,7 +104,7 @@ def wait_until(predicate, seconds: float = 10) -> bool:
 def the_kernel(pids: list[int]) -> int:
     """The forked kernel among the processes of a sandbox (its command line is the zygote's)."""
     (kernel,) = [pid for pid in pids
-                 if b"backproplab.grading.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+                 if b"backproplab_grader.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     return kernel
 
 
@@ -113,7 +117,7 @@ def test_forked_kernel_is_boxed_like_a_started_one(tmp_path, fork_server):
     forked = start(tmp_path, "forked", fork_server)
     try:
         # What the zygote imported, modules that set environment variables included.
-        run(started, f"import importlib\nfor m in {zygote.PRELOAD!r}: importlib.import_module(m)")
+        run(started, f"import importlib\nfor m in {SETUP.preload!r}: importlib.import_module(m)")
         a = json.loads(run(started, REPORT))
         b = json.loads(run(forked, REPORT))
         init, inside = sandbox_processes(forked)
@@ -266,10 +270,10 @@ def test_grading_goes_on_when_forking_fails(tmp_path, monkeypatch):
     monkeypatch.setattr(zygote, "_shared", None)
     monkeypatch.setattr(executor, "_spare", None)
     monkeypatch.setattr(executor, "_test_kernel", None)
-    test = executor.test_kernel(True, Limits(), zygote.PRELOAD)
+    test = executor.test_kernel(True, Limits(), SETUP)
     try:
         assert zygote._shared is False
-        folder, km = executor._student_kernel(test, True, Limits(), zygote.PRELOAD)
+        folder, km = executor._student_kernel(test, True, Limits(), SETUP)
         assert "ipykernel_launcher" in " ".join(km.format_kernel_cmd())
         assert run(km, "print(6 * 7)").strip() == "42"
         executor._close_student(folder, km)

@@ -1,7 +1,8 @@
 """Student kernels forked from a warm process into a fresh sandbox (Linux only).
 
 A new student kernel costs most of the CPU that grading one submission takes: a fresh Python
-imports ipykernel, NumPy, SymPy and the book's package before the student's first line runs.
+imports ipykernel and what the homework imports (NumPy, SymPy, the book's package: the
+modules of ``c.SandboxedExecute.preload``) before the student's first line runs.
 So each grading worker keeps one *zygote*: a Python process that has imported those once,
 never runs student code and never reads course files. For each submission:
 
@@ -24,7 +25,7 @@ What the kernel can see is what bubblewrap set up; what it inherits from the zyg
 memory made of imported modules, which is the same for every student. Each kernel is a
 fork of the zygote, never of another student's kernel.
 
-Run by ``ZygoteClient`` as ``python -m backproplab.grading.zygote MODULE ...``: it imports
+Run by ``ZygoteClient`` as ``python -m backproplab_grader.zygote MODULE ...``: it imports
 the modules and says how many threads it runs (``{"ready": true, "threads": 1}``), then reads
 one JSON request per line on stdin and answers one JSON line on stdout (``{"id": ..., "ok":
 true}`` or ``{"id": ..., "error": "..."}``).
@@ -44,36 +45,13 @@ import sys
 import time
 from pathlib import Path
 
-# The holder: bubblewrap's program while the kernel is forked into its sandbox. It marks
-# itself ready (``argv[1]``), waits for the first other process (the kernel), then for its
-# end. ``python -S -I`` starts in a few milliseconds.
-HOLDER = """\
-import os, select, sys, time
-me = os.getpid()
-open(sys.argv[1], "w").close()
-deadline = time.monotonic() + float(sys.argv[2])
-while True:
-    others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
-    if others:
-        break
-    if time.monotonic() > deadline:
-        sys.exit(3)
-    time.sleep(0.003)
-try:
-    select.select([os.pidfd_open(min(others))], [], [])
-except ProcessLookupError:
-    pass
-"""
+from backproplab_grader.sandbox_common import sandbox_env
 
-# What a zygote imports by default (SandboxedExecute.preload): the kernel, and what the
-# homework notebooks import, SymPy, matplotlib's figures and scikit-learn's digits included.
+# What a zygote imports unless the course names more (``c.SandboxedExecute.preload`` in
+# nbgrader_config.py, which lists what its homework imports): the kernel and the grader's
+# agent. Every module named must be importable without starting a thread.
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
-           "ipykernel.debugger", "IPython.display", "numpy", "sympy", "matplotlib.figure",
-           "matplotlib.backends.backend_agg", "sklearn.datasets", "backproplab.grading.agent",
-           "backproplab.checks", "backproplab.activations", "backproplab.autograd",
-           "backproplab.derivatives", "backproplab.losses", "backproplab.mlp",
-           "backproplab.optimizers", "backproplab.gradcheck", "backproplab.deepnets",
-           "backproplab.surfaces", "backproplab.plotting")
+           "ipykernel.debugger", "IPython.display", "backproplab_grader.agent")
 ZYGOTE_CWD = "/"
 _SET_BY_PRELOAD: dict[str, str] = {}  # environment variables the preloaded modules set
 NAMESPACES = ("user", "cgroup", "ipc", "uts", "net", "pid", "mnt")  # the order of nsenter
@@ -265,7 +243,7 @@ class ZygoteClient:
             _libc().prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backproplab.grading.zygote", *modules],
+            [sys.executable, "-m", "backproplab_grader.zygote", *modules],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=ZYGOTE_CWD, env=env, close_fds=True, preexec_fn=die_with_worker)
         self.modules = list(modules)
@@ -337,8 +315,6 @@ def shared(preload: tuple[str, ...]) -> ZygoteClient | None:
     if _shared is None:
         import atexit
         import tempfile
-
-        from backproplab.grading.sandbox import sandbox_env
 
         _shared = ZygoteClient(list(preload), sandbox_env(Path(tempfile.gettempdir())))
         atexit.register(_shared.close)

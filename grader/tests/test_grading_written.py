@@ -1,7 +1,7 @@
 """Written answers end to end: a student's text reaches the instructor, a manual grade and a
 comment reach the feedback and the grades file (book/instructors.md, "Written answers").
 
-hw01 with the real grader (``python -m backproplab.grading``): ``writer`` answers the code
+hw01 with the real grader (``python -m backproplab_grader``): ``writer`` answers the code
 questions correctly and writes both written answers; ``silent`` leaves them as released.
 Then the instructor grades the written cells as the formgrader does (nbgrader's gradebook:
 a manual score and a comment per cell), and runs ``feedback`` and ``export``.
@@ -39,7 +39,7 @@ def course(tmp_path_factory) -> Path:
         folder = root / "submitted" / student / HOMEWORK
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / name)
-    summary = run_python(root, "-m", "backproplab.grading", "autograde", HOMEWORK,
+    summary = run_python(root, "-m", "backproplab_grader", "autograde", HOMEWORK,
                          "--workers", "2", "--quiet")
     (root / "summary.txt").write_text(summary, encoding="utf-8")
     return root
@@ -83,8 +83,8 @@ def test_manual_grades_reach_feedback_and_the_grades_file(course, html_text):
             comment = gb.find_comment(grade_id, notebook.name, HOMEWORK, "writer")
             comment.manual_comment = COMMENT
         gb.db.commit()
-    run_python(course, "-m", "backproplab.grading", "feedback", HOMEWORK)
-    run_python(course, "-m", "backproplab.grading", "export", HOMEWORK)
+    run_python(course, "-m", "backproplab_grader", "feedback", HOMEWORK)
+    run_python(course, "-m", "backproplab_grader", "export", HOMEWORK)
     (page,) = (course / "feedback" / "writer" / HOMEWORK).glob("*.html")
     text = " ".join(html_text(page.read_text(encoding="utf-8")).split())
     assert COMMENT in text and WRITTEN["q4_written"] in text

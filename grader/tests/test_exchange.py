@@ -6,7 +6,7 @@ course folder (a copy of the working tree) the instructor generates and releases
 students, each with their own HOME and working folder, list, fetch, fill in (alice: the
 reference solution; bob: mistakes that pass the visible tests) and submit it (bob twice:
 first the untouched notebook, then his answers); the instructor lists the inbound
-submissions, collects them, grades them with ``python -m backproplab.grading`` and releases
+submissions, collects them, grades them with ``python -m backproplab_grader`` and releases
 the feedback; each student fetches theirs.
 
 The student's name: nbgrader takes it from the login name (``pwd``), and from
@@ -28,13 +28,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, copy_worktree  # noqa: E402 (tests/ is pytest's rootdir)
 from homework_tools import ID_CELL, id_source
 from nbgrader.api import Gradebook
+from repo_tools import ROOT, copy_worktree  # tests/ is on sys.path (pyproject: pythonpath)
 from shortcuts_hw01 import WRONG_ANSWERS as WRONG
 from test_grading_e2e import MAX_SCORE, cell_by_id, check_feedback_is_safe, solution_source
 
-from backproplab.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
+from backproplab_grader.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, nbgrader_env
 
 pytestmark = pytest.mark.slow
 
@@ -132,8 +132,8 @@ def answer(notebook: Path, source: Path, student: str) -> None:
 
 def grade(instructor: User) -> None:
     """Autograde the collected submissions and write the feedback pages."""
-    instructor.run("-m", "backproplab.grading", "autograde", ASSIGNMENT, "--workers", "2")
-    instructor.run("-m", "backproplab.grading", "feedback", ASSIGNMENT)
+    instructor.run("-m", "backproplab_grader", "autograde", ASSIGNMENT, "--workers", "2")
+    instructor.run("-m", "backproplab_grader", "feedback", ASSIGNMENT)
 
 
 @dataclass

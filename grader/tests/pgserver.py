@@ -6,7 +6,7 @@ It uses the binaries of Debian's ``postgresql`` package (``/usr/lib/postgresql/<
 installed by ``make system-deps``). PostgreSQL refuses to run as root, so as root the server
 runs as the ``postgres`` system user, which the Debian package creates.
 
-The tests use it through the session fixture ``postgres_url`` of ``conftest.py``.
+The tests use it through the fixture ``postgres_url`` of ``grader/tests/conftest.py``.
 """
 
 from __future__ import annotations
