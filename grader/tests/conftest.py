@@ -1,11 +1,17 @@
 """Fixtures of the grader's tests (helpers that tests import by name are in other modules:
-``repo_tools`` and ``homework_tools`` of ``tests/``, ``pgserver`` here)."""
+``repo_tools``, ``secret_lines`` and ``homework_tools`` of ``tests/``, ``pgserver`` and
+``grader_testlib`` here)."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from secret_lines import (  # noqa: F401 (fixtures, found by pytest under these names)
+    homework_secrets,
+    html_text_fixture,
+    leaks_in_fixture,
+)
 
 
 @pytest.fixture(scope="module")
