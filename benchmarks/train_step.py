@@ -2,7 +2,7 @@
 
 One step is a forward pass, a backward pass and an SGD update of a 784-256-128-10 network
 (ReLU hidden layers, softmax output with cross-entropy), on a batch of 128 samples, in
-float32: ``loss_and_gradients`` then ``sgd_step_inplace`` for backproplab, and
+float32: ``loss_and_gradients`` then ``sgd_step`` for backproplab, and
 ``loss.backward()`` then ``torch.optim.SGD.step()`` for PyTorch (CPU). Both start from the
 same weights and train on the same batch; at the end their weights are compared, so the
 figures are of the same computation.
@@ -46,7 +46,8 @@ import time
 
 import numpy as np
 
-from backproplab.mlp import init_params, loss_and_gradients, sgd_step_inplace
+from backproplab.mlp import init_params, loss_and_gradients
+from backproplab.optimizers import sgd_step
 
 SIZES = [784, 256, 128, 10]
 BATCH = 128
@@ -111,10 +112,10 @@ def alternate(steps: dict) -> dict:
 
 
 def backproplab_step(params, X, y):
-    """One step of backproplab, changing ``params`` in place."""
+    """One step of backproplab; the new layers replace the old ones in the list ``params``."""
     def step():
         _, grads = loss_and_gradients(params, X, y, **SETTINGS)
-        sgd_step_inplace(params, grads, LR)
+        params[:] = sgd_step(params, grads, LR)
     return step
 
 

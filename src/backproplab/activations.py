@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from backproplab.validation import float_array
+
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
 
 
@@ -31,22 +33,14 @@ class Activation(NamedTuple):
     df: ArrayFunction
 
 
-def _float_array(z) -> np.ndarray:
-    """``z`` as a floating array, keeping float32 / float64 (integers become float64)."""
-    z = np.asarray(z)
-    if not np.issubdtype(z.dtype, np.floating):
-        z = z.astype(np.float64)
-    return z
-
-
 def identity(z):
     """f(z) = z."""
-    return _float_array(z).copy()
+    return float_array(z).copy()
 
 
 def identity_prime(z):
     """f′(z) = 1."""
-    return np.ones_like(_float_array(z))
+    return np.ones_like(float_array(z))
 
 
 def sigmoid(z):
@@ -55,7 +49,7 @@ def sigmoid(z):
     For z ≥ 0 it uses 1 / (1 + e^(−z)); for z < 0 the equal e^z / (1 + e^z). Either way the
     exponential is of −|z|, never larger than 1.
     """
-    z = _float_array(z)
+    z = float_array(z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -68,24 +62,24 @@ def sigmoid_prime(z):
 
 def tanh(z):
     """f(z) = tanh z."""
-    return np.tanh(_float_array(z))
+    return np.tanh(float_array(z))
 
 
 def tanh_prime(z):
     """f′(z) = 1 − tanh² z."""
-    t = np.tanh(_float_array(z))
+    t = np.tanh(float_array(z))
     return 1 - t * t
 
 
 def relu(z):
     """f(z) = max(z, 0)."""
-    z = _float_array(z)
+    z = float_array(z)
     return np.maximum(z, 0)
 
 
 def relu_prime(z):
     """f′(z) = 1 where z > 0, else 0 (the kink at z = 0 gets 0, as in PyTorch)."""
-    z = _float_array(z)
+    z = float_array(z)
     return (z > 0).astype(z.dtype)
 
 
@@ -95,7 +89,7 @@ def softmax(z):
     The row maximum is subtracted first (it cancels in the ratio), so no exponential
     overflows.
     """
-    z = _float_array(z)
+    z = float_array(z)
     e = z - z.max(axis=-1, keepdims=True)
     np.exp(e, out=e)
     e /= e.sum(axis=-1, keepdims=True)

@@ -28,17 +28,8 @@ import numpy as np
 
 from backproplab.activations import get_hidden_activation
 from backproplab.losses import get_loss
-from backproplab.mlp import (
-    _check_lr,
-    _check_rng,
-    bias_gradient,
-    init_params,
-    loss_and_gradients,
-    weight_gradient,
-)
-
-Params = list[dict[str, np.ndarray]]
-
+from backproplab.mlp import bias_gradient, init_params, loss_and_gradients, weight_gradient
+from backproplab.validation import Params, check_rng, float_array
 
 # ---------------------------------------------------------------------------------------
 # Measuring: the gradient norm of every layer
@@ -82,9 +73,7 @@ class BatchNormCache(NamedTuple):
 
 
 def _check_features(x, gamma, beta) -> np.ndarray:
-    x = np.asarray(x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float64)
+    x = float_array(x)
     if x.ndim != 2:
         raise ValueError(f"batch norm expects x of shape (batch, features); got {x.shape}.")
     for name, v in (("gamma", gamma), ("beta", beta)):
@@ -148,28 +137,54 @@ def batchnorm_backward(dy, cache: BatchNormCache):
 # Residual blocks, gradient clipping, dropout
 # ---------------------------------------------------------------------------------------
 
-def residual_forward(a, W, b, activation):
+def hidden_forward(a, W, b, activation, batchnorm=None):
+    """A hidden layer: ``z = a @ W + b``, batch-normalised by ``batchnorm`` (a function of
+    z, see :class:`BatchNormStep`) when given, then ``f(z)``. Returns ``(f(z), z)``."""
+    z = a @ W + b
+    if batchnorm is not None:
+        z = batchnorm(z)
+    return get_hidden_activation(activation).f(z), z
+
+
+def hidden_backward(d_out, a, W, z, activation, bn=None):
+    """Backward pass of :func:`hidden_forward`: ``(da, grads)`` from dL/d(output).
+
+    The layer's delta is ``d_out ⊙ f′(z)``, sent back through batch norm when the layer has
+    one (``bn`` is its :class:`BatchNormCache`); then ``grads`` holds dW and db (and dγ,
+    dβ) and ``da = delta @ W.T`` (``eq-delta-hidden`` of chapter 3 without batch norm).
+    """
+    delta = d_out * get_hidden_activation(activation).df(z)
+    norm_grads = {}
+    if bn is not None:
+        delta, norm_grads["gamma"], norm_grads["beta"] = batchnorm_backward(delta, bn)
+    grads = {"W": weight_gradient(a, delta), "b": bias_gradient(delta), **norm_grads}
+    return delta @ W.T, grads
+
+
+def residual_forward(a, W, b, activation, batchnorm=None):
     """A residual block (equation ``eq-residual``): ``a_out = a + f(a @ W + b)``.
 
     ``W`` must be square (n, n) so that the skip connection can add ``a``. Returns
-    ``(a_out, z)`` with ``z = a @ W + b``.
+    ``(a_out, z)`` with ``z = a @ W + b`` (batch-normalised first by ``batchnorm``, if
+    given, as in :func:`hidden_forward`).
     """
     if W.shape[0] != W.shape[1] or np.shape(a)[1] != W.shape[0]:
         raise ValueError(f"a residual block adds its input to its output, so W must be "
                          f"square and match a's {np.shape(a)[1]} features; got W {W.shape}.")
-    z = a @ W + b
-    return a + get_hidden_activation(activation).f(z), z
+    h, z = hidden_forward(a, W, b, activation, batchnorm)
+    return a + h, z
 
 
-def residual_backward(d_out, a, W, z, activation):
-    """Backward pass of :func:`residual_forward`: ``(da, dW, db)`` from dL/da_out.
+def residual_backward(d_out, a, W, z, activation, bn=None):
+    """Backward pass of :func:`residual_forward`: ``(da, grads)`` from dL/da_out.
 
-    The layer's delta is ``d_out ⊙ f′(z)``; the skip connection passes ``d_out`` back
-    unchanged, so ``da = d_out + delta @ W.T`` (equation ``eq-residual``) — the ``+ d_out``
-    is why gradients do not vanish through many blocks.
+    The layer's part is that of :func:`hidden_backward` (delta ``d_out ⊙ f′(z)``, its
+    ``delta @ W.T``, dW and db); the skip connection passes ``d_out`` back unchanged, so
+    ``da = d_out + delta @ W.T`` (equation ``eq-residual``) — the ``+ d_out`` is why
+    gradients do not vanish through many blocks.
     """
-    delta = d_out * get_hidden_activation(activation).df(z)
-    return d_out + delta @ W.T, weight_gradient(a, delta), bias_gradient(delta)
+    da_layer, grads = hidden_backward(d_out, a, W, z, activation, bn)
+    return d_out + da_layer, grads
 
 
 def global_norm(grads) -> float:
@@ -207,7 +222,7 @@ def dropout_forward(a, p, rng, training=True):
     a = np.asarray(a)
     if not training or p == 0:
         return a.copy(), np.ones_like(a)
-    _check_rng(rng)
+    check_rng(rng)
     mask = (rng.random(a.shape) >= p).astype(a.dtype) / (1 - p)
     return a * mask, mask
 
@@ -271,22 +286,40 @@ class LayerCache(NamedTuple):
     mask: np.ndarray | None
 
 
+class BatchNormStep:
+    """Batch norm of one layer as a function of z, for :func:`hidden_forward`: calling it
+    normalises z and keeps the cache and the new running statistics as attributes."""
+
+    def __init__(self, gamma, beta, *, training, running):
+        self.gamma, self.beta, self.training, self.running = gamma, beta, training, running
+        self.cache = None
+
+    def __call__(self, z):
+        y, self.cache, self.running = batchnorm_forward(
+            z, self.gamma, self.beta, training=self.training, running=self.running)
+        return y
+
+
 def deep_forward(net: DeepNet, params, X, *, training=True, rng=None, running=None):
     """Forward pass: ``(z_out, caches, running)``: the output layer's z, one
-    :class:`LayerCache` per hidden layer, and the batch-norm running statistics."""
-    f = get_hidden_activation(net.hidden)
+    :class:`LayerCache` per hidden layer, and the batch-norm running statistics.
+
+    Each hidden layer is :func:`hidden_forward`, or :func:`residual_forward` where the net
+    has a skip connection, followed by dropout.
+    """
     a = np.asarray(X, dtype=np.float64)
     running = list(running) if running is not None else [None] * (len(params) - 1)
     caches = []
     for l, layer in enumerate(params[:-1], start=1):
-        z = a @ layer["W"] + layer["b"]
-        bn = None
+        norm = None
         if net.batchnorm:
-            z, bn, running[l - 1] = batchnorm_forward(z, layer["gamma"], layer["beta"],
-                                                      training=training, running=running[l - 1])
-        h = f.f(z)
-        if net.is_residual(l):
-            h = a + h
+            norm = BatchNormStep(layer["gamma"], layer["beta"], training=training,
+                                 running=running[l - 1])
+        block = residual_forward if net.is_residual(l) else hidden_forward
+        h, z = block(a, layer["W"], layer["b"], net.hidden, norm)
+        bn = None
+        if norm is not None:
+            running[l - 1], bn = norm.running, norm.cache
         mask = None
         if net.dropout:
             h, mask = dropout_forward(h, net.dropout, rng, training)
@@ -299,27 +332,23 @@ def deep_forward(net: DeepNet, params, X, *, training=True, rng=None, running=No
 def deep_backward(net: DeepNet, params, z_out, caches, y) -> Params:
     """Backward pass: a loop over small named steps, from the output back.
 
-    Output delta, then for each hidden layer: undo dropout, split off the skip connection,
-    multiply by f′, go back through batch norm, take dW and db, send the delta through Wᵀ.
-    Without batch norm, skips and dropout each step is ``eq-delta-hidden`` of chapter 3.
+    Output delta, then for each hidden layer: undo dropout, then the layer's backward pass,
+    :func:`residual_backward` where it has a skip connection and :func:`hidden_backward`
+    elsewhere (f′, batch norm, dW and db, the delta through Wᵀ). Without batch norm, skips
+    and dropout each step is ``eq-delta-hidden`` of chapter 3.
     """
-    f = get_hidden_activation(net.hidden)
     L = len(params)
     grads = [None] * L
     delta = get_loss(net.loss).output_delta(z_out, y, net.output)
     grads[-1] = {"W": weight_gradient(caches[-1].a_prev, delta), "b": bias_gradient(delta)}
     da = delta @ params[-1]["W"].T
     for l in range(L - 1, 0, -1):
-        cache, layer, grad = caches[l - 1], params[l - 1], {}
+        cache = caches[l - 1]
         if cache.mask is not None:
             da = dropout_backward(da, cache.mask)
-        skip = da if net.is_residual(l) else 0.0
-        delta = da * f.df(cache.z_act)
-        if cache.bn is not None:
-            delta, grad["gamma"], grad["beta"] = batchnorm_backward(delta, cache.bn)
-        grad["W"], grad["b"] = weight_gradient(cache.a_prev, delta), bias_gradient(delta)
-        grads[l - 1] = grad
-        da = delta @ layer["W"].T + skip
+        block = residual_backward if net.is_residual(l) else hidden_backward
+        da, grads[l - 1] = block(da, cache.a_prev, params[l - 1]["W"], cache.z_act,
+                                 net.hidden, cache.bn)
     return grads
 
 
@@ -338,48 +367,6 @@ def deep_loss(net: DeepNet, params, X, y, *, rng=None, training=True, running=No
     return float(get_loss(net.loss).value(z_out, y, net.output))
 
 
-class DeepTrainResult(NamedTuple):
-    """What :func:`train_deep` returns. ``diverged_at`` is the step whose loss was NaN or
-    infinite (training stopped there), or None."""
-
-    params: Params
-    losses: list
-    grad_norms: list
-    running: list
-    diverged_at: int | None
-
-
-def train_deep(net: DeepNet, params, X, y, *, steps, lr, rng, batch_size=64, clip=None):
-    """Mini-batch gradient descent for ``steps`` steps, optionally with clipping.
-
-    Each step draws ``batch_size`` rows with ``rng``, computes loss and gradients, clips
-    them to global norm ``clip`` when given (equation ``eq-clip``) and steps
-    ``θ ← θ − lr · dθ``. Records every step's batch loss and gradient norm (before
-    clipping). Stops early and reports ``diverged_at`` when the loss becomes NaN or
-    infinite instead of raising. ``params`` is not changed.
-    """
-    _check_rng(rng)
-    lr = _check_lr(lr)
-    params = [{k: np.array(v) for k, v in layer.items()} for layer in params]
-    running, losses, norms = None, [], []
-    m = len(X)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for step in range(steps):
-            rows = rng.choice(m, size=min(batch_size, m), replace=False)
-            value, grads, running = deep_loss_and_gradients(
-                net, params, X[rows], y[rows], rng=rng, running=running)
-            if not math.isfinite(value) or not math.isfinite(global_norm(grads)):
-                return DeepTrainResult(params, losses, norms, running, step)
-            losses.append(value)
-            if clip is not None:
-                grads, norm = clip_by_global_norm(grads, clip)
-            else:
-                norm = global_norm(grads)
-            norms.append(norm)
-            params = [{k: p[k] - lr * g[k] for k in p} for p, g in zip(params, grads)]
-    return DeepTrainResult(params, losses, norms, running, None)
-
-
 def deep_gradient_norms(net: DeepNet, params, X, y, *, rng=None) -> np.ndarray:
     """‖dL/dW^l‖ for l = 1 … L of a :class:`DeepNet` (with its batch norm, skips, dropout);
     for a plain network the same numbers as :func:`gradient_norms`."""
@@ -394,9 +381,9 @@ def deep_accuracy(net: DeepNet, params, X, labels, running=None) -> float:
 
 
 __all__ = [
-    "BatchNormCache", "DeepNet", "DeepTrainResult", "LayerCache", "RunningStats",
+    "BatchNormCache", "BatchNormStep", "DeepNet", "LayerCache", "RunningStats",
     "batchnorm_backward", "batchnorm_forward", "clip_by_global_norm", "deep_accuracy",
     "deep_backward", "deep_forward", "deep_gradient_norms", "deep_loss", "deep_loss_and_gradients",
-    "dropout_backward", "dropout_forward", "global_norm", "gradient_norms",
-    "residual_backward", "residual_forward", "train_deep",
+    "dropout_backward", "dropout_forward", "global_norm", "gradient_norms", "hidden_backward",
+    "hidden_forward", "residual_backward", "residual_forward",
 ]

@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 import sympy as sp
 
+from backproplab.validation import check_eps
+
 Scalar = Callable[[float], float]
 
 
@@ -28,19 +30,6 @@ class Nudge(NamedTuple):
     J_nudged: float
     change: float
     slope: float
-
-
-def _check_eps(eps: float) -> float:
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise TypeError(f"eps must be a number such as 1e-3; got {eps!r}.") from None
-    if not math.isfinite(eps) or eps <= 0:
-        raise ValueError(
-            f"eps must be a small positive number such as 1e-3; got {eps!r}. "
-            "A nudge of zero (or a negative or infinite one) cannot estimate a slope."
-        )
-    return eps
 
 
 def _evaluate(J: Scalar, w: float) -> float:
@@ -61,7 +50,7 @@ def nudge(J: Scalar, w: float, eps: float) -> Nudge:
 
     ``slope`` is ``change / eps``: the ``k`` in ``J(w + eps) - J(w) ≈ k * eps``.
     """
-    eps = _check_eps(eps)
+    eps = check_eps(eps)
     J_w = _evaluate(J, w)
     J_nudged = _evaluate(J, w + eps)
     change = J_nudged - J_w
@@ -70,13 +59,13 @@ def nudge(J: Scalar, w: float, eps: float) -> Nudge:
 
 def forward_difference(J: Scalar, w: float, eps: float = 1e-6) -> float:
     """Estimate dJ/dw at ``w`` from one nudge forward (equation ``eq-forward-difference``)."""
-    eps = _check_eps(eps)
+    eps = check_eps(eps)
     return (_evaluate(J, w + eps) - _evaluate(J, w)) / eps
 
 
 def central_difference(J: Scalar, w: float, eps: float = 1e-5) -> float:
     """Estimate dJ/dw at ``w`` from a nudge each way (equation ``eq-central-difference``)."""
-    eps = _check_eps(eps)
+    eps = check_eps(eps)
     return (_evaluate(J, w + eps) - _evaluate(J, w - eps)) / (2 * eps)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from backproplab.activations import get_activation, get_hidden_activation
 from backproplab.losses import get_loss
 from backproplab.mlp import (
+    BackwardSteps,
     backward,
     bias_gradient,
     compute_loss,
@@ -30,9 +31,7 @@ from backproplab.mlp import (
     output_delta,
     weight_gradient,
 )
-
-Params = list[dict[str, np.ndarray]]
-
+from backproplab.validation import Params, check_eps
 
 # ---------------------------------------------------------------------------------------
 # Central differences and the relative error
@@ -47,9 +46,7 @@ def numerical_gradients(loss_fn: Callable[[Params], float], params, eps: float =
     has the same structure. The caller's arrays are not changed: the nudges are made on a
     float64 copy.
     """
-    eps = float(eps)
-    if not np.isfinite(eps) or eps <= 0:
-        raise ValueError(f"eps must be a small positive number such as 1e-6; got {eps!r}.")
+    eps = check_eps(eps, "1e-6")
     work = [{name: np.array(array, dtype=np.float64) for name, array in layer.items()}
             for layer in params]
     grads = []
@@ -287,70 +284,77 @@ class _NotApplicable(Exception):
 
 
 def _with_mistake(mistake, params, cache, y, loss, hidden, output) -> Params:
-    """backward() with one catalogued mistake built in (for recognising it)."""
-    L = len(params)
+    """backward() with one catalogued mistake built into one of its steps."""
     m = cache.a[0].shape[0]
-    correct = backward(params, cache, y, loss, hidden, output)
     scale = {"missing_1_over_m": m, "divided_by_m_twice": 1 / m, "sign_flipped": -1}
     if mistake in scale:
+        correct = backward(params, cache, y, loss, hidden, output)
         return [{k: g * scale[mistake] for k, g in layer.items()} for layer in correct]
+    steps = _mistaken_steps(mistake, cache, loss, output)
+    if steps is None:
+        raise _NotApplicable
+    try:
+        return backward(params, cache, y, loss, hidden, output, steps=steps)
+    except ValueError as error:  # shapes that do not fit, or softmax's f′
+        raise _NotApplicable from error
 
+
+def _mistaken_steps(mistake, cache, loss, output):
+    """The book's backward steps with ``mistake`` in one of them (None: not a step's).
+
+    A mistaken step finds its layer l from the cache's arrays it is given (``z_prev`` is
+    ``cache.z[l - 1]``, ``a_prev`` is ``cache.a[l - 1]``), since some mistakes use the
+    neighbouring layer's values.
+    """
+    steps = BackwardSteps(output_delta, hidden_delta, weight_gradient, bias_gradient)
+    L = len(cache.z) - 1
+    layer_of_z = {id(z): l for l, z in enumerate(cache.z) if z is not None}
+    layer_of_a = {id(a): l for l, a in enumerate(cache.a)}
     out_f = get_activation(output)
-    delta = output_delta(cache.z[L], y, loss, output)
+
+    def wrong_output_delta(z_out, y, loss_name, output_name):
+        if mistake == "missing_output_fprime":
+            y_hat = out_f.f(z_out)
+            return (y_hat - _targets_like(y_hat, y)) / z_out.shape[0]
+        return output_delta(z_out, y, loss_name, output_name) * out_f.df(z_out)
+
+    def wrong_hidden_delta(delta, W, z_prev, activation):
+        f_prev, k = get_activation(activation), layer_of_z[id(z_prev)]
+        if mistake == "missing_fprime":
+            return delta @ W.T
+        if mistake == "W_not_transposed":
+            return (delta @ W) * f_prev.df(z_prev)
+        if mistake == "fprime_of_wrong_layer":
+            f_l = out_f if k + 1 == L else get_hidden_activation(activation)
+            return (delta @ W.T) * f_l.df(cache.z[k + 1])
+        return (delta @ W.T) * f_prev.df(cache.a[k])  # fprime_of_a
+
+    def wrong_weight_gradient(a_prev, delta):
+        k = layer_of_a[id(a_prev)]
+        if mistake == "a_instead_of_a_prev":
+            return weight_gradient(cache.a[k + 1], delta)
+        return weight_gradient(cache.z[k] if k > 0 else a_prev, delta)  # z_instead_of_a_prev
+
     if mistake == "missing_output_fprime":
         if get_loss(loss).name != "mse" or out_f.name == "identity":
-            raise _NotApplicable
-        delta = (cache.a[L] - _targets_like(cache.a[L], y)) / m
-    elif mistake == "extra_output_fprime":
+            return None
+        return steps._replace(output_delta=wrong_output_delta)
+    if mistake == "extra_output_fprime":
         if get_loss(loss).name != "binary_cross_entropy":
-            raise _NotApplicable
-        delta = delta * out_f.df(cache.z[L])
-    elif mistake not in _HIDDEN_STEPS and mistake not in _WEIGHT_STEPS:
-        raise _NotApplicable
-
-    grads = [None] * L
-    for l in range(L, 0, -1):
-        dW_step = _WEIGHT_STEPS.get(mistake, _correct_weight_step)
-        grads[l - 1] = {"W": dW_step(cache, l, delta), "b": bias_gradient(delta)}
-        if l > 1:
-            step = _HIDDEN_STEPS.get(mistake, _correct_hidden_step)
-            f_l = out_f if l == L else get_hidden_activation(hidden)
-            try:
-                delta = step(delta, params[l - 1]["W"], cache, l, get_activation(hidden), f_l)
-            except ValueError as error:  # shapes that do not fit, or softmax's f′
-                raise _NotApplicable from error
-    return grads
+            return None
+        return steps._replace(output_delta=wrong_output_delta)
+    if mistake in ("missing_fprime", "W_not_transposed", "fprime_of_wrong_layer",
+                   "fprime_of_a"):
+        return steps._replace(hidden_delta=wrong_hidden_delta)
+    if mistake in ("a_instead_of_a_prev", "z_instead_of_a_prev"):
+        return steps._replace(weight_gradient=wrong_weight_gradient)
+    return None
 
 
 def _targets_like(y_hat: np.ndarray, y) -> np.ndarray:
     y = np.asarray(y, dtype=y_hat.dtype)
     return y.reshape(y_hat.shape)
 
-
-def _correct_hidden_step(delta, W, cache, l, f_prev, f_l):
-    return hidden_delta(delta, W, cache.z[l - 1], f_prev)
-
-
-_HIDDEN_STEPS = {
-    "missing_fprime": lambda delta, W, cache, l, f_prev, f_l: delta @ W.T,
-    "W_not_transposed": lambda delta, W, cache, l, f_prev, f_l:
-        (delta @ W) * f_prev.df(cache.z[l - 1]),
-    "fprime_of_wrong_layer": lambda delta, W, cache, l, f_prev, f_l:
-        (delta @ W.T) * f_l.df(cache.z[l]),
-    "fprime_of_a": lambda delta, W, cache, l, f_prev, f_l:
-        (delta @ W.T) * f_prev.df(cache.a[l - 1]),
-}
-
-
-def _correct_weight_step(cache, l, delta):
-    return weight_gradient(cache.a[l - 1], delta)
-
-
-_WEIGHT_STEPS = {
-    "a_instead_of_a_prev": lambda cache, l, delta: weight_gradient(cache.a[l], delta),
-    "z_instead_of_a_prev": lambda cache, l, delta:
-        weight_gradient(cache.z[l - 1] if l > 1 else cache.a[0], delta),
-}
 
 _VALUE_MISTAKES = ("missing_fprime", "W_not_transposed", "fprime_of_wrong_layer", "fprime_of_a",
                    "a_instead_of_a_prev", "z_instead_of_a_prev", "missing_1_over_m",

@@ -37,23 +37,14 @@ from typing import NamedTuple
 import numpy as np
 
 from backproplab.activations import Activation, get_activation, sigmoid, softmax
+from backproplab.validation import rows_array
 
 # ---------------------------------------------------------------------------------------
 # Checking shapes and targets
 # ---------------------------------------------------------------------------------------
 
 def _output_array(z_out) -> np.ndarray:
-    z_out = np.asarray(z_out)
-    if not np.issubdtype(z_out.dtype, np.floating):
-        z_out = z_out.astype(np.float64)
-    if z_out.ndim != 2:
-        raise ValueError(
-            f"z_out must be 2-D (batch, n_out), one row per sample; got shape {z_out.shape}. "
-            "For a single sample use z_out.reshape(1, -1)."
-        )
-    if z_out.shape[0] == 0:
-        raise ValueError("the batch is empty: z_out has no rows.")
-    return z_out
+    return rows_array(z_out, "z_out", "(batch, n_out)")
 
 
 def one_hot(labels, n_classes: int, dtype=np.float64) -> np.ndarray:
@@ -249,15 +240,13 @@ class Loss(NamedTuple):
     """A loss: ``value(z_out, y, output_activation)`` and
     ``output_delta(z_out, y, output_activation)`` = dL/dz_out (batch, n_out), including 1/m.
 
-    ``outputs`` lists the output activations it accepts (empty: any); ``default_output``
-    is the one used when none is given.
+    ``outputs`` lists the output activations it accepts (empty: any).
     """
 
     name: str
     value: Callable
     output_delta: Callable
     outputs: tuple[str, ...]
-    default_output: str
 
     def check_output(self, output_activation) -> Activation:
         """The output :class:`Activation`, or a ``ValueError`` if this loss cannot use it."""
@@ -265,11 +254,11 @@ class Loss(NamedTuple):
 
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss("mse", mse_value, mse_delta, (), "identity"),
+    "mse": Loss("mse", mse_value, mse_delta, ()),
     "cross_entropy": Loss("cross_entropy", cross_entropy_value, cross_entropy_delta,
-                          ("softmax",), "softmax"),
+                          ("softmax",)),
     "binary_cross_entropy": Loss("binary_cross_entropy", binary_cross_entropy_value,
-                                 binary_cross_entropy_delta, ("sigmoid",), "sigmoid"),
+                                 binary_cross_entropy_delta, ("sigmoid",)),
 }
 """The losses by name, each with the output activations it may be paired with."""
 

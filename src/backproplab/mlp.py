@@ -8,8 +8,7 @@ the labels of that chapter:
   (in ``backproplab.losses``);
 - ``eq-delta-hidden``: delta^(l−1) = (delta^l W^lᵀ) ⊙ f′(z^(l−1));
 - ``eq-dW``: dL/dW^l = a^(l−1)ᵀ delta^l;
-- ``eq-db``: dL/db^l = the sum of delta^l over the batch;
-- ``eq-sgd-update``: W ← W − lr dL/dW (and the same for b).
+- ``eq-db``: dL/db^l = the sum of delta^l over the batch.
 
 Conventions (the book's): activations are rows, shape (batch m, features). Layers are
 numbered 1 … L; layer 1 is the first hidden layer and layer L the output layer.
@@ -23,36 +22,25 @@ All hidden layers share one activation (``hidden``), the output layer has its ow
 (``output``); both are names from ``backproplab.activations``. The loss (``loss``) is a
 name from ``backproplab.losses``. The parameters' dtype sets the precision: X is converted
 to it, and float32 parameters give float32 activations, deltas and gradients. No function
-here changes its arguments, except :func:`sgd_step_inplace`, which says so in its name.
+here changes its arguments. The gradient descent step (``eq-sgd-update``) is
+``backproplab.optimizers.sgd_step`` and the training loop ``backproplab.training.train``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from backproplab.activations import get_activation, get_hidden_activation
 from backproplab.losses import get_loss, one_hot
-
-Params = list[dict[str, np.ndarray]]
-
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
+from backproplab.validation import FLOAT_DTYPES, Params, check_rng, input_array
 
 # ---------------------------------------------------------------------------------------
 # Parameters
 # ---------------------------------------------------------------------------------------
-
-def _check_rng(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy.random.Generator, such as np.random.default_rng(0); "
-            f"got {rng!r}. Pass one explicitly so that results can be reproduced."
-        )
-
 
 def init_params(sizes, rng, scale="xavier", dtype=np.float64) -> Params:
     """Random weights and zero biases for layers of ``sizes = [n_0, n_1, ..., n_L]``.
@@ -64,7 +52,7 @@ def init_params(sizes, rng, scale="xavier", dtype=np.float64) -> Params:
     ``"he"`` (suits ReLU), or the number ``scale`` itself; and ``b = 0`` of shape (n_l,).
     ``dtype`` is np.float64 or np.float32. Returns a new list of dicts ``{"W", "b"}``.
     """
-    _check_rng(rng)
+    check_rng(rng)
     sizes = list(sizes)
     if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in sizes):
         raise ValueError(
@@ -72,7 +60,7 @@ def init_params(sizes, rng, scale="xavier", dtype=np.float64) -> Params:
             f"input to output, such as [64, 30, 10]; got {sizes!r}."
         )
     dtype = np.dtype(dtype)
-    if dtype not in _FLOAT_DTYPES:
+    if dtype not in FLOAT_DTYPES:
         raise ValueError(f"dtype must be np.float64 or np.float32; got {dtype}.")
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
@@ -98,62 +86,7 @@ def _init_std(scale, n_in: int, n_out: int) -> float:
 
 def copy_params(params) -> Params:
     """A copy of ``params`` (new arrays) that can be changed without touching the original."""
-    return [{"W": np.array(layer["W"]), "b": np.array(layer["b"])} for layer in params]
-
-
-def _check_params(params) -> np.dtype:
-    """Check the layers' shapes and dtypes; return their (common) dtype."""
-    if not isinstance(params, (list, tuple)) or not params:
-        raise TypeError(
-            "params must be a non-empty list of layers {'W': ..., 'b': ...}, as returned by "
-            f"init_params; got {type(params).__name__}."
-        )
-    dtype = None
-    for l, layer in enumerate(params, start=1):
-        if not isinstance(layer, dict) or "W" not in layer or "b" not in layer:
-            raise TypeError(f"layer {l} of params must be a dict with keys 'W' and 'b'.")
-        W, b = layer["W"], layer["b"]
-        if not isinstance(W, np.ndarray) or W.ndim != 2:
-            raise ValueError(f"layer {l}'s W must be a 2-D array (n_in, n_out); "
-                             f"got {getattr(W, 'shape', W)!r}.")
-        if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],):
-            raise ValueError(
-                f"layer {l}'s b must have shape ({W.shape[1]},), one bias per neuron of the "
-                f"layer (W has shape {W.shape}); got {getattr(b, 'shape', b)!r}."
-            )
-        if l > 1 and W.shape[0] != params[l - 2]["W"].shape[1]:
-            raise ValueError(
-                f"layer {l}'s W has shape {W.shape} but layer {l - 1} has "
-                f"{params[l - 2]['W'].shape[1]} neurons: W of layer {l} needs "
-                f"{params[l - 2]['W'].shape[1]} rows."
-            )
-        dtype = dtype or W.dtype
-        if W.dtype not in _FLOAT_DTYPES or W.dtype != dtype or b.dtype != dtype:
-            raise ValueError(
-                f"all weights and biases must share one dtype, float64 or float32; layer {l} "
-                f"has W {W.dtype} and b {b.dtype} (layer 1's W is {dtype}). Convert them "
-                "with .astype(), or create them with init_params(..., dtype=...)."
-            )
-    return dtype
-
-
-def _input_array(X, params) -> np.ndarray:
-    """X as a 2-D array of the parameters' dtype, checked against the first layer."""
-    dtype = _check_params(params)
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(
-            f"X must be 2-D (batch, features), one row per sample; got shape {X.shape}. "
-            "For a single sample x use x.reshape(1, -1)."
-        )
-    n_in = params[0]["W"].shape[0]
-    if X.shape[1] != n_in:
-        raise ValueError(
-            f"X has {X.shape[1]} features per row but the first layer expects {n_in} "
-            f"(its W has shape {params[0]['W'].shape}): make sizes[0] the number of columns "
-            "of X."
-        )
-    return X if X.dtype == dtype else X.astype(dtype)
+    return [{name: np.array(array) for name, array in layer.items()} for layer in params]
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,7 +124,7 @@ def forward(params, X, hidden="sigmoid", output="identity") -> Cache:
     ``X`` is (batch, n_0). Hidden layers use the activation ``hidden``, the last layer
     ``output``. Returns a :class:`Cache` with every layer's ``z`` and ``a``.
     """
-    X = _input_array(X, params)
+    X = input_array(X, params)
     hidden_f = get_hidden_activation(hidden)
     output_f = get_activation(output)
     z, a = [None], [X]
@@ -242,13 +175,26 @@ def bias_gradient(delta):
     return delta.sum(axis=0)
 
 
-def backward(params, cache, y, loss="mse", hidden="sigmoid", output="identity") -> Params:
+class BackwardSteps(NamedTuple):
+    """The four steps of the backward pass, as :func:`backward` calls them."""
+
+    output_delta: Callable
+    hidden_delta: Callable
+    weight_gradient: Callable
+    bias_gradient: Callable
+
+
+def backward(params, cache, y, loss="mse", hidden="sigmoid", output="identity",
+             steps=None) -> Params:
     """The gradients of the loss with respect to every W and b, from a forward pass' cache.
 
-    A loop over the four steps, from the output layer back: the output delta, then for each
-    layer l = L … 1 its weight and bias gradients and (except at layer 1) the delta of
+    A loop over the four steps, from the output layer back: the output delta, then for
+    each layer l = L … 1 its weight and bias gradients and (except at layer 1) the delta of
     layer l − 1. Returns ``grads``, ``grads[l - 1] = {"W": dL/dW^l, "b": dL/db^l}``.
+    ``steps`` are this module's four functions unless given (``backproplab.gradcheck``
+    passes :class:`BackwardSteps` with one typical mistake built in).
     """
+    steps = steps or BackwardSteps(output_delta, hidden_delta, weight_gradient, bias_gradient)
     L = len(params)
     if len(cache.z) != L + 1 or len(cache.a) != L + 1:
         raise ValueError(
@@ -256,12 +202,12 @@ def backward(params, cache, y, loss="mse", hidden="sigmoid", output="identity") 
             "that forward(params, X, ...) returned for these params."
         )
     grads = [None] * L
-    delta = output_delta(cache.z[L], y, loss, output)
+    delta = steps.output_delta(cache.z[L], y, loss, output)
     for l in range(L, 0, -1):
-        grads[l - 1] = {"W": weight_gradient(cache.a[l - 1], delta),
-                        "b": bias_gradient(delta)}
+        grads[l - 1] = {"W": steps.weight_gradient(cache.a[l - 1], delta),
+                        "b": steps.bias_gradient(delta)}
         if l > 1:
-            delta = hidden_delta(delta, params[l - 1]["W"], cache.z[l - 1], hidden)
+            delta = steps.hidden_delta(delta, params[l - 1]["W"], cache.z[l - 1], hidden)
     return grads
 
 
@@ -277,57 +223,6 @@ def loss_and_gradients(params, X, y, hidden="sigmoid", output="identity", loss="
     cache = forward(params, X, hidden, output)
     value = float(get_loss(loss).value(cache.z[-1], y, output))
     return value, backward(params, cache, y, loss, hidden, output)
-
-
-# ---------------------------------------------------------------------------------------
-# Gradient descent
-# ---------------------------------------------------------------------------------------
-
-def _positive(value, name: str, example: str) -> float:
-    """``value`` as a float, or an error saying that ``name`` must be a positive number."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number such as {example}; got {value!r}.") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number such as {example}; got {value!r}.")
-    return value
-
-
-def _check_lr(lr) -> float:
-    return _positive(lr, "lr (the learning rate)", "0.1")
-
-
-def _check_grads(params, grads) -> None:
-    if len(grads) != len(params) or any(
-            g["W"].shape != p["W"].shape or g["b"].shape != p["b"].shape
-            for p, g in zip(params, grads)):
-        raise ValueError(
-            "grads must have the structure and shapes of params (one {'W', 'b'} per layer, "
-            "dW of W's shape, db of b's shape), as backward() returns them."
-        )
-
-
-def sgd_step(params, grads, lr) -> Params:
-    """One step of gradient descent (equation ``eq-sgd-update``): new parameters
-    ``W − lr * dW`` and ``b − lr * db`` for every layer. ``params`` is not changed."""
-    lr = _check_lr(lr)
-    _check_grads(params, grads)
-    return [{"W": p["W"] - lr * g["W"], "b": p["b"] - lr * g["b"]}
-            for p, g in zip(params, grads)]
-
-
-def sgd_step_inplace(params, grads, lr) -> None:
-    """The same step as :func:`sgd_step`, but written into ``params``' arrays (no copies).
-
-    For training loops that own their parameters (:func:`train` works on a copy) and for
-    the benchmark. ``grads`` is not changed.
-    """
-    lr = _check_lr(lr)
-    _check_grads(params, grads)
-    for p, g in zip(params, grads):
-        p["W"] -= lr * g["W"]
-        p["b"] -= lr * g["b"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -362,127 +257,6 @@ def accuracy(params, X, y, hidden="sigmoid", output="identity") -> float:
     return float(np.mean(predict(params, X, hidden, output) == labels))
 
 
-def _is_classification(y: np.ndarray) -> bool:
-    """True when y holds class labels, one-hot rows or one 0/1 column (accuracy makes sense)."""
-    if y.ndim == 1:
-        return bool(np.issubdtype(y.dtype, np.integer) or np.all(y == np.round(y)))
-    binary = np.all((y == 0) | (y == 1))
-    return bool(binary and (y.shape[1] == 1 or np.all(y.sum(axis=1) == 1)))
-
-
-# ---------------------------------------------------------------------------------------
-# Training
-# ---------------------------------------------------------------------------------------
-
-@dataclass
-class History:
-    """Loss and accuracy after each epoch, on the training data and (when given) on the
-    validation data. Accuracies are NaN when y is not made of classes."""
-
-    train_loss: list[float] = field(default_factory=list)
-    train_accuracy: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    iteration_loss: list[float] = field(default_factory=list)  # every mini-batch's loss
-    best_epoch: int = 0          # the epoch with the lowest validation loss (if any)
-    stopped_early: bool = False  # whether early stopping ended training
-
-    @property
-    def epochs(self) -> int:
-        """How many epochs were recorded."""
-        return len(self.train_loss)
-
-
-class TrainResult(NamedTuple):
-    """What :func:`train` returns: the trained ``params`` (new arrays) and the ``history``."""
-
-    params: Params
-    history: History
-
-
-def _progress_bar(iterable, enabled: bool):
-    """``iterable`` with a tqdm progress bar when asked for and tqdm is installed.
-
-    In a notebook the bar is a widget, displayed with a display id so that
-    :func:`_finish_progress_bar` can replace the output with the bar's final state: a
-    notebook saved or rendered without a kernel (the website) then shows the finished bar,
-    not the empty one it started as.
-    """
-    if not enabled:
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional: no bar then
-        return iterable
-    from tqdm.notebook import tqdm as notebook_tqdm
-
-    if issubclass(tqdm, notebook_tqdm):  # tqdm.auto chose the notebook widget
-        bar = tqdm(iterable, desc="training", unit="epoch", display=False)
-        from IPython.display import display
-
-        bar.display_handle = display(bar.container, display_id=True)
-        return bar
-    return tqdm(iterable, desc="training", unit="epoch")
-
-
-def _finish_progress_bar(bar) -> None:
-    """Close a bar from :func:`_progress_bar` and show its final state (see there)."""
-    if hasattr(bar, "close"):
-        bar.close()
-    handle = getattr(bar, "display_handle", None)
-    if handle is not None:
-        handle.update(bar.container)
-
-
-def _diverged(lr: float, epoch: int, where: str, value: float) -> ValueError:
-    return ValueError(
-        f"training diverged: the loss became {value} {where} of epoch {epoch} with lr={lr:g}. "
-        f"Each step overshot the minimum; lower lr (try lr={lr / 10:g}) and train again."
-    )
-
-
-def _check_whole(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
-    return int(value)
-
-
-def train(params, X, y, *, epochs, batch_size, lr, rng, hidden="sigmoid", output="identity",
-          loss="mse", X_val=None, y_val=None, progress=True) -> TrainResult:
-    """Mini-batch stochastic gradient descent: ``epochs`` passes over (X, y).
-
-    Each epoch shuffles the samples with ``rng`` and, for every batch of ``batch_size``
-    rows, does a forward pass, a backward pass and an SGD step (equation
-    ``eq-sgd-update``). After each epoch it records the loss and accuracy on (X, y) and on
-    (X_val, y_val) if given. ``params`` is not changed: training works on a copy, which it
-    returns with the history as a :class:`TrainResult` ``(params, history)``.
-
-    ``progress=True`` shows a progress bar if ``tqdm`` is installed. If the loss becomes
-    NaN or infinite, a ``ValueError`` says that training diverged and to lower ``lr``.
-    This is chapter 4's ``optimizers.train_with`` with plain SGD: one training loop.
-    """
-    from backproplab.optimizers import SGD, train_with  # built on this module
-
-    return train_with(SGD(_check_lr(lr)), params, X, y, epochs=epochs, batch_size=batch_size,
-                      rng=rng, hidden=hidden, output=output, loss=loss, X_val=X_val,
-                      y_val=y_val, progress=progress)
-
-
-def _record(history, params, X, y, loss, classes, settings, split) -> None:
-    getattr(history, f"{split}_loss").append(compute_loss(params, X, y, loss=loss, **settings))
-    acc = accuracy(params, X, y, **settings) if classes else math.nan
-    getattr(history, f"{split}_accuracy").append(acc)
-
-
-def _last(history: History) -> dict[str, str]:
-    shown = {"loss": f"{history.train_loss[-1]:.4g}"}
-    if not math.isnan(history.train_accuracy[-1]):
-        shown["acc"] = f"{history.train_accuracy[-1]:.3f}"
-    if history.val_accuracy and not math.isnan(history.val_accuracy[-1]):
-        shown["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
-    return shown
-
-
 # ---------------------------------------------------------------------------------------
 # Data: the handwritten digits bundled with scikit-learn
 # ---------------------------------------------------------------------------------------
@@ -504,7 +278,7 @@ def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64) -> Dataset:
     0–9 (turn them into one-hot rows with :func:`one_hot` for the MSE loss). The rows are
     shuffled with ``rng`` and the last ``test_fraction`` of them held out as the test set.
     """
-    _check_rng(rng)
+    check_rng(rng)
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, such as 0.25; "
                          f"got {test_fraction!r}.")
@@ -523,9 +297,8 @@ def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64) -> Dataset:
 
 
 __all__ = [
-    "Cache", "Dataset", "History", "Params", "TrainResult", "accuracy", "backward",
-    "bias_gradient", "class_labels", "compute_loss", "copy_params", "forward",
-    "hidden_delta", "init_params", "layer_forward", "load_digits_dataset",
-    "loss_and_gradients", "one_hot", "output_delta", "predict", "sgd_step",
-    "sgd_step_inplace", "train", "weight_gradient",
+    "BackwardSteps", "Cache", "Dataset", "Params", "accuracy", "backward", "bias_gradient", "class_labels",
+    "compute_loss", "copy_params", "forward", "hidden_delta", "init_params", "layer_forward",
+    "load_digits_dataset", "loss_and_gradients", "one_hot", "output_delta", "predict",
+    "weight_gradient",
 ]

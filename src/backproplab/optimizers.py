@@ -21,27 +21,19 @@ the gradient, not AdamW's decoupled decay) and applies to every array, biases in
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 
-from backproplab.losses import get_loss
-from backproplab.mlp import (
-    History,
-    TrainResult,
-    _check_rng,
-    _check_whole,
-    _diverged,
-    _finish_progress_bar,
-    _input_array,
-    _is_classification,
-    _last,
-    _positive,
-    _progress_bar,
-    _record,
-    copy_params,
-    loss_and_gradients,
+from backproplab.mlp import loss_and_gradients
+from backproplab.validation import (
+    Params,
+    check_lr,
+    check_rng,
+    check_whole,
+    fraction,
+    not_negative,
+    positive,
 )
 
 # ---------------------------------------------------------------------------------------
@@ -87,29 +79,6 @@ def tree_map(f, tree, *others):
 
 
 # ---------------------------------------------------------------------------------------
-# Checks
-# ---------------------------------------------------------------------------------------
-
-def _fraction(value, name: str, example: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number such as {example}; got {value!r}.") from None
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be at least 0 and below 1, such as {example}; "
-                         f"got {value!r}.")
-    return value
-
-
-def _not_negative(value, name: str) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a number >= 0 such as 1e-4 (0 switches it off); "
-                         f"got {value!r}.")
-    return value
-
-
-# ---------------------------------------------------------------------------------------
 # Regularisation: penalties added to the gradient
 # ---------------------------------------------------------------------------------------
 
@@ -137,9 +106,9 @@ class Optimizer:
     """
 
     def __init__(self, lr, *, weight_decay=0.0, l1=0.0):
-        self.lr = _positive(lr, "lr (the learning rate)", "0.1")
-        self.weight_decay = _not_negative(weight_decay, "weight_decay")
-        self.l1 = _not_negative(l1, "l1")
+        self.lr = check_lr(lr)
+        self.weight_decay = not_negative(weight_decay, "weight_decay")
+        self.l1 = not_negative(l1, "l1")
         self.reset()
 
     def reset(self) -> None:
@@ -207,7 +176,7 @@ class Momentum(Optimizer):
     the velocity v ← beta v + g collects past gradients, and w ← w − lr v."""
 
     def __init__(self, lr, beta=0.9, **options):
-        self.beta = _fraction(beta, "beta (the momentum)", "0.9")
+        self.beta = fraction(beta, "beta (the momentum)", "0.9")
         super().__init__(lr, **options)
 
     def initial_state(self, w):
@@ -227,8 +196,8 @@ class RMSProp(Optimizer):
     of the gradient, s ← beta s + (1 − beta) g², w ← w − lr g / (√s + eps)."""
 
     def __init__(self, lr, beta=0.99, eps=1e-8, **options):
-        self.beta = _fraction(beta, "beta (the decay of the running mean)", "0.99")
-        self.eps = _positive(eps, "eps", "1e-8")
+        self.beta = fraction(beta, "beta (the decay of the running mean)", "0.99")
+        self.eps = positive(eps, "eps", "1e-8")
         super().__init__(lr, **options)
 
     def initial_state(self, w):
@@ -248,9 +217,9 @@ class Adam(Optimizer):
     v of g², both divided by 1 − beta^t to undo their start at zero."""
 
     def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, **options):
-        self.beta1 = _fraction(beta1, "beta1", "0.9")
-        self.beta2 = _fraction(beta2, "beta2", "0.999")
-        self.eps = _positive(eps, "eps", "1e-8")
+        self.beta1 = fraction(beta1, "beta1", "0.9")
+        self.beta2 = fraction(beta2, "beta2", "0.999")
+        self.eps = positive(eps, "eps", "1e-8")
         super().__init__(lr, **options)
 
     def initial_state(self, w):
@@ -267,6 +236,13 @@ class Adam(Optimizer):
     def __repr__(self) -> str:
         return (f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}"
                 f"{self._options()})")
+
+
+def sgd_step(params, grads, lr) -> Params:
+    """One step of gradient descent (chapter 3's ``eq-sgd-update``, ``eq-sgd`` here): new
+    parameters ``W − lr * dW`` and ``b − lr * db`` for every layer, by :meth:`SGD.update`.
+    ``params`` is not changed."""
+    return SGD(lr).step(params, grads)
 
 
 #: The optimizers by name, for menus and loops.
@@ -297,13 +273,13 @@ def minibatches(n, batch_size, rng, shuffle=True):
     Every row appears exactly once. ``batch_size=n`` is batch gradient descent (one step
     per epoch), ``batch_size=1`` stochastic gradient descent (n steps per epoch).
     """
-    n = _check_whole(n, "n (the number of samples)")
-    batch_size = _check_whole(batch_size, "batch_size")
+    n = check_whole(n, "n (the number of samples)")
+    batch_size = check_whole(batch_size, "batch_size")
     if batch_size > n:
         raise ValueError(f"batch_size {batch_size} is larger than the {n} samples; use at "
                          f"most batch_size={n} (that is batch gradient descent).")
     if shuffle:
-        _check_rng(rng)
+        check_rng(rng)
     order = rng.permutation(n) if shuffle else np.arange(n)
     for start in range(0, n, batch_size):
         yield order[start:start + batch_size]
@@ -311,7 +287,7 @@ def minibatches(n, batch_size, rng, shuffle=True):
 
 def iterations_per_epoch(n, batch_size) -> int:
     """How many steps (iterations) one epoch over ``n`` samples takes: ⌈n / batch_size⌉."""
-    return -(-_check_whole(n, "n") // _check_whole(batch_size, "batch_size"))
+    return -(-check_whole(n, "n") // check_whole(batch_size, "batch_size"))
 
 
 def gradient_noise(params, X, y, batch_size, rng, n_draws=200, **settings) -> float:
@@ -321,11 +297,11 @@ def gradient_noise(params, X, y, batch_size, rng, n_draws=200, **settings) -> fl
     returns the mean of ‖g_batch − g‖² / ‖g‖² over the draws, with all arrays of the
     gradient taken together. ``settings`` are ``hidden``, ``output`` and ``loss``.
     """
-    _check_rng(rng)
+    check_rng(rng)
     _, full = loss_and_gradients(params, X, y, **settings)
     full = np.concatenate([a.ravel() for a in flatten(full)[0]])
     errors = []
-    for _ in range(_check_whole(n_draws, "n_draws")):
+    for _ in range(check_whole(n_draws, "n_draws")):
         rows = rng.choice(len(X), size=batch_size, replace=False)
         _, batch = loss_and_gradients(params, X[rows], y[rows], **settings)
         batch = np.concatenate([a.ravel() for a in flatten(batch)[0]])
@@ -333,82 +309,8 @@ def gradient_noise(params, X, y, batch_size, rng, n_draws=200, **settings) -> fl
     return float(np.mean(errors))
 
 
-# ---------------------------------------------------------------------------------------
-# Training an MLP with any optimizer
-# ---------------------------------------------------------------------------------------
-
-# The history and result of training are those of chapter 3's ``mlp.train`` (which is this
-# loop with plain SGD): the names below are kept for chapter 4's readers.
-OptimizerHistory = History
-OptimizerResult = TrainResult
-
-
-def train_with(optimizer, params, X, y, *, epochs, batch_size, rng, hidden="sigmoid",
-               output="identity", loss="mse", X_val=None, y_val=None,
-               patience=None, progress=False) -> TrainResult:
-    """Train an MLP with ``optimizer`` on mini-batches of (X, y) for up to ``epochs`` epochs.
-
-    Resets the optimizer, then every iteration takes a batch from :func:`minibatches`,
-    computes the loss and gradients (``mlp.loss_and_gradients``) and the optimizer's step.
-    Records the loss of every iteration and, per epoch, the loss (and accuracy, for classes)
-    on (X, y) and on (X_val, y_val). With ``patience`` (and a validation set) it stops early
-    when the validation loss has not improved for ``patience`` epochs and returns the
-    parameters of the best epoch (early stopping); otherwise those of the last one.
-    ``params`` is not changed. ``progress=True`` shows a progress bar (tqdm). A loss that
-    becomes NaN or infinite raises a ``ValueError`` saying to lower lr.
-    """
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be one of {list(OPTIMIZERS)} such as SGD(lr=0.1); "
-                        f"got {optimizer!r}.")
-    _check_rng(rng)
-    epochs = _check_whole(epochs, "epochs")
-    batch_size = _check_whole(batch_size, "batch_size")
-    get_loss(loss).check_output(output)
-    params = copy_params(params)
-    X, y = _input_array(X, params), np.asarray(y)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} targets: give one "
-                         "target per sample.")
-    if (X_val is None) != (y_val is None):
-        raise ValueError("give both X_val and y_val, or neither.")
-    if patience is not None and X_val is None:
-        raise ValueError("early stopping (patience) needs a validation set: pass X_val and "
-                         "y_val.")
-    settings = dict(hidden=hidden, output=output)
-    classes = _is_classification(y)
-    history = History()
-    optimizer.reset()
-    best, best_params = math.inf, params
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        bar = _progress_bar(range(1, epochs + 1), progress)
-        for epoch in bar:
-            batches = minibatches(len(X), min(batch_size, len(X)), rng)
-            for number, rows in enumerate(batches, start=1):
-                value, grads = loss_and_gradients(params, X[rows], y[rows], loss=loss,
-                                                  **settings)
-                if not math.isfinite(value):
-                    raise _diverged(optimizer.lr, epoch, f"at batch {number}", value)
-                history.iteration_loss.append(value)
-                params = optimizer.step(params, grads)
-            _record(history, params, X, y, loss, classes, settings, "train")
-            if not math.isfinite(history.train_loss[-1]):
-                raise _diverged(optimizer.lr, epoch, "at the end", history.train_loss[-1])
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix(_last(history))
-            if X_val is None:
-                continue
-            _record(history, params, X_val, y_val, loss, classes, settings, "val")
-            if history.val_loss[-1] < best:
-                best, best_params, history.best_epoch = history.val_loss[-1], params, epoch
-            elif patience is not None and epoch - history.best_epoch >= patience:
-                history.stopped_early = True
-                break
-        _finish_progress_bar(bar)
-    return TrainResult(best_params if patience is not None else params, history)
-
-
 __all__ = [
-    "Adam", "Momentum", "OPTIMIZERS", "Optimizer", "OptimizerHistory", "OptimizerResult",
-    "RMSProp", "SGD", "flatten", "gradient_noise", "iterations_per_epoch", "l1_gradient",
-    "l2_gradient", "make_optimizer", "minibatches", "train_with", "tree_map",
+    "Adam", "Momentum", "OPTIMIZERS", "Optimizer", "RMSProp", "SGD", "flatten",
+    "gradient_noise", "iterations_per_epoch", "l1_gradient", "l2_gradient", "make_optimizer",
+    "minibatches", "sgd_step", "tree_map",
 ]

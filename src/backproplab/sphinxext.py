@@ -13,9 +13,7 @@ import re
 from pathlib import Path
 
 from docutils import nodes
-from sphinx.util import logging
 
-logger = logging.getLogger(__name__)
 TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<path>[^<>]+)>$", re.S)
 
 

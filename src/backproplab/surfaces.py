@@ -143,7 +143,5 @@ def _endless_batches(n, batch_size, rng):
         yield from minibatches(n, min(batch_size, n), rng)
 
 
-SURFACES = {"quadratic": quadratic, "Rosenbrock": rosenbrock}
-
-__all__ = ["BLOWUP", "SURFACES", "Surface", "Trajectory", "least_squares", "quadratic",
+__all__ = ["BLOWUP", "Surface", "Trajectory", "least_squares", "quadratic",
            "rosenbrock", "run_optimizer"]

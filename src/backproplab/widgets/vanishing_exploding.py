@@ -4,15 +4,18 @@ initial scale and the remedies."""
 
 from __future__ import annotations
 
+import warnings
+
 import ipywidgets as ipw
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..deepnets import DeepNet, deep_gradient_norms, train_deep
+from ..deepnets import DeepNet, deep_gradient_norms
 from ..losses import one_hot
 from ..mlp import load_digits_dataset
 from ..plotting.common import figure_png
 from ..plotting.vanishing_exploding import draw_gradient_norms, draw_training_curves
+from ..training import DivergenceWarning, train
 from .common import Demo
 
 
@@ -23,7 +26,7 @@ class GradientFlow(Demo):
 
     ``init`` is "xavier", "he" or "custom"; "custom" draws weights with standard deviation
     ``gain / sqrt(n_in)``. After each ``update()`` the attributes ``norms`` (per layer),
-    ``result`` (a ``DeepTrainResult``) and ``message`` hold what was computed.
+    ``result`` (a ``training.TrainResult``) and ``message`` hold what was computed.
     """
 
     ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -83,13 +86,15 @@ class GradientFlow(Demo):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.norms = deep_gradient_norms(self.net, params, self.X[:self.BATCH],
                                              self.Y[:self.BATCH])
-        self.result = train_deep(self.net, params, self.X, self.Y, steps=self.STEPS,
-                                 lr=self.LR, rng=np.random.default_rng(self.seed + 2),
-                                 batch_size=self.BATCH)
+        with warnings.catch_warnings():  # the message below says it in the widget
+            warnings.simplefilter("ignore", DivergenceWarning)
+            self.result = train(params, self.X, self.Y, net=self.net, steps=self.STEPS,
+                                lr=self.LR, rng=np.random.default_rng(self.seed + 2),
+                                batch_size=self.BATCH)
         self.message = self._message()
 
     def _message(self) -> str:
-        r, n = self.result, self.norms
+        r, n = self.result.history, self.norms
         if r.diverged_at is not None:
             return (f"<b>Training diverged</b>: the loss became NaN or infinite at step "
                     f"{r.diverged_at}, so it stopped there. The gradients exploded: choose a "
@@ -99,7 +104,7 @@ class GradientFlow(Demo):
         else:
             ratio = (f"‖∂L/∂W¹‖ = {n[0]:.3g}, ‖∂L/∂W^L‖ = {n[-1]:.3g} (ratio "
                      f"{n[0] / n[-1]:.3g})")
-        first, last = r.losses[0], float(np.mean(r.losses[-10:]))
+        first, last = r.iteration_loss[0], float(np.mean(r.iteration_loss[-10:]))
         verdict = ("it learns" if last < 0.8 * first else
                    "it barely learns: no layer gets a usable gradient" if n.max() < 1e-6 else
                    "it barely learns: the early layers get (almost) no gradient"
@@ -118,8 +123,8 @@ class GradientFlow(Demo):
                  + (f" ×{self.gain.value:.3g}" if self.init.value == "custom" else ""))
         draw_gradient_norms(ax_norms, {label: self.norms},
                             title=f"gradient norms at initialisation, depth {self.depth.value}")
-        diverged = {label} if self.result.diverged_at is not None else set()
-        draw_training_curves(ax_loss, {label: self.result.losses}, diverged,
+        diverged = {label} if self.result.history.diverged_at is not None else set()
+        draw_training_curves(ax_loss, {label: self.result.history.iteration_loss}, diverged,
                              title=f"training: {self.STEPS} steps, lr {self.LR}")
         self.png = figure_png(fig)
         self.image.value = self.png

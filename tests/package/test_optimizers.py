@@ -1,5 +1,5 @@
 """Chapter 4: the optimizers against hand-computed steps and PyTorch, mini-batches,
-train_with and the 2-D surfaces."""
+and the 2-D surfaces."""
 
 import math
 
@@ -18,7 +18,6 @@ from backproplab.optimizers import (
     iterations_per_epoch,
     make_optimizer,
     minibatches,
-    train_with,
     tree_map,
 )
 from backproplab.surfaces import least_squares, quadratic, rosenbrock, run_optimizer
@@ -215,61 +214,6 @@ def test_gradient_noise_falls_with_the_batch_size():
     noise = [gradient_noise(params, X, y, b, np.random.default_rng(1), n_draws=100)
              for b in (1, 10, 100)]
     assert noise[0] > 3 * noise[1] > 0 and noise[2] < 1e-20
-
-
-# --- train_with ---------------------------------------------------------------------------
-
-def _toy(rng, n=60):
-    X = rng.uniform(-1, 1, size=(n, 2))
-    y = X[:, :1] - 2 * X[:, 1:] + 0.5
-    return X, y
-
-
-@pytest.mark.parametrize("name, lr", [("SGD", 0.1), ("Momentum", 0.05), ("RMSProp", 0.01),
-                                      ("Adam", 0.01)])
-def test_train_with_lowers_the_loss(name, lr):
-    rng = np.random.default_rng(0)
-    X, y = _toy(rng)
-    params = init_params([2, 4, 1], rng)
-    result = train_with(make_optimizer(name, lr), params, X, y, epochs=30, batch_size=10,
-                        rng=rng, hidden="tanh")
-    h = result.history
-    assert len(h.iteration_loss) == 30 * 6 and h.epochs == 30
-    assert h.train_loss[-1] < 0.2 * h.train_loss[0]
-
-
-def test_train_with_stops_early_and_returns_the_best_epoch():
-    rng = np.random.default_rng(0)
-    X, y = _toy(rng, 20)
-    X_val, y_val = _toy(rng, 40)
-    y = y + rng.normal(scale=0.5, size=y.shape)        # noisy labels: it will overfit
-    result = train_with(Adam(0.03), init_params([2, 30, 1], rng), X, y, epochs=400,
-                        batch_size=20, rng=rng, hidden="tanh", X_val=X_val, y_val=y_val,
-                        patience=20)
-    h = result.history
-    assert h.stopped_early and h.epochs == h.best_epoch + 20
-    assert h.val_loss[h.best_epoch - 1] == min(h.val_loss)
-    from backproplab.mlp import compute_loss
-    assert compute_loss(result.params, X_val, y_val, hidden="tanh") == \
-        pytest.approx(min(h.val_loss))
-
-
-def test_train_with_says_when_it_diverges():
-    rng = np.random.default_rng(0)
-    X, y = _toy(rng)
-    with pytest.raises(ValueError, match=r"diverged.*lower lr \(try lr=10\)"):
-        train_with(SGD(100.0), init_params([2, 4, 1], rng), X, y * 100, epochs=50,
-                   batch_size=60, rng=rng, hidden="identity")
-
-
-def test_train_with_rejects_what_it_cannot_use():
-    rng = np.random.default_rng(0)
-    X, y = _toy(rng)
-    params = init_params([2, 4, 1], rng)
-    with pytest.raises(TypeError, match="optimizer must be one of"):
-        train_with(0.1, params, X, y, epochs=1, batch_size=10, rng=rng)
-    with pytest.raises(ValueError, match="needs a validation set"):
-        train_with(SGD(0.1), params, X, y, epochs=1, batch_size=10, rng=rng, patience=3)
 
 
 # --- surfaces -----------------------------------------------------------------------------
