@@ -12,11 +12,12 @@ JB_FLAGS := -W -n --keep-going
 TORCH  ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book venv test system-deps exercises bench clean help
+.PHONY: book venv test test-fast system-deps exercises bench clean help
 
 help:
 	@echo "make book       set everything up and build the website into _build/html"
 	@echo "make test       run all tests (first make system-deps)"
+	@echo "make test-fast  ruff and the book package's unit tests (tests/package), under a minute"
 	@echo "make system-deps install the Debian packages bubblewrap and postgresql if missing"
 	@echo "                (as root or with sudo -n; scripts/system-deps.sh)"
 	@echo "make exercises  release the homework: solutions/ -> exercises/ (nbgrader)"
@@ -54,6 +55,12 @@ test: $(DEVSTAMP) system-deps
 	if [ -n "$(TORCH)" ]; then $(BIN)/python -m pip install --quiet torch==2.13.0; fi
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The fast tier for day-to-day work: no nbgrader, no site build, no chapter execution.
+# --noconftest: tests/package needs none of tests/conftest.py's fixtures.
+test-fast: $(DEVSTAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q --noconftest tests/package
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"  # the "torch" extra: CPU build, for train_step.py
