@@ -18,6 +18,10 @@ formgrader), with two preprocessors of ours:
   kernel that never runs student code: after every answer cell it fetches the names the
   instructor's solution of that cell defines, as data, and calls the student's functions
   remotely (``backproplab_grader.remote``). A test's verdict is what that clean kernel says.
+
+What the course's kernels load besides the kernel (``KernelSetup``) is configuration of
+``SandboxedExecute`` in ``nbgrader_config.py``: ``preload`` (the zygote's modules),
+``codecs`` (``wire``) and ``call_guards`` (``agent``).
 """
 
 from __future__ import annotations

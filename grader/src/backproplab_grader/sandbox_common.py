@@ -1,6 +1,8 @@
 """What the sandbox (``sandbox``) and the zygote (``zygote``) share, below both of them.
 
-- ``environment_paths``: the Python environment a sandboxed kernel may read;
+- ``installed_paths`` and ``environment_paths``: the Python environment a sandboxed kernel
+  may read (editable installs included, found from the ``.pth`` files: the grader names no
+  package of the course);
 - ``sandbox_env``: the whole environment (variables) of a sandboxed kernel;
 - ``HOLDER``: bubblewrap's program while a kernel is forked into its sandbox by the zygote.
 """
