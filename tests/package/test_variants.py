@@ -52,7 +52,7 @@ def test_every_homework_module_draws_a_variant_from_an_id():
     import importlib
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for folder in sorted((root / "solutions").iterdir()):
         text = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.ipynb"))
         if "STUDENT_ID" not in text:
