@@ -22,7 +22,7 @@ All hidden layers share one activation (``hidden``), the output layer has its ow
 (``output``); both are names from ``backproplab.activations``. The loss (``loss``) is a
 name from ``backproplab.losses``. The parameters' dtype sets the precision: X is converted
 to it, and float32 parameters give float32 activations, deltas and gradients. No function
-here changes its arguments. The gradient descent step (``eq-sgd-update``) is
+here changes its arguments. The gradient descent step (chapter 4's ``eq-sgd``) is
 ``backproplab.optimizers.sgd_step`` and the training loop ``backproplab.training.train``.
 """
 

@@ -239,7 +239,7 @@ class Adam(Optimizer):
 
 
 def sgd_step(params, grads, lr) -> Params:
-    """One step of gradient descent (chapter 3's ``eq-sgd-update``, ``eq-sgd`` here): new
+    """One step of gradient descent (equation ``eq-sgd``), as chapter 3 takes it: new
     parameters ``W − lr * dW`` and ``b − lr * db`` for every layer, by :meth:`SGD.update`.
     ``params`` is not changed."""
     return SGD(lr).step(params, grads)

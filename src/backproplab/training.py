@@ -277,7 +277,7 @@ def train(params, X, y, *, batch_size, rng, epochs=None, steps=None, lr=None, op
     Every step computes the loss and gradients of a batch of ``batch_size`` rows, clips
     them to global norm ``clip`` when given (chapter 5's ``eq-clip``) and takes a step of
     ``optimizer`` (reset first), or of plain gradient descent ``SGD(lr)`` when ``lr`` is
-    given instead (chapter 3's ``eq-sgd-update``). With ``epochs`` the rows are shuffled
+    given instead (chapter 4's ``eq-sgd``). With ``epochs`` the rows are shuffled
     into batches once per epoch (``minibatches``), and after each epoch the loss and
     accuracy on (X, y) and on (X_val, y_val) are recorded; with ``patience`` training
     stops when the validation loss has not improved for that many epochs and returns the
