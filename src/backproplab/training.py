@@ -96,6 +96,8 @@ def divergence_message(lr: float, value: float, where: str, what: str = "loss") 
 # ---------------------------------------------------------------------------------------
 
 class _MLP:
+    """Chapter 3's network: ``mlp.loss_and_gradients`` with ``hidden``, ``output``, ``loss``."""
+
     def __init__(self, hidden, output, loss):
         get_loss(loss).check_output(output)
         self.settings = dict(hidden=hidden, output=output)
@@ -114,6 +116,8 @@ class _MLP:
 
 
 class _Deep:
+    """Chapter 5's ``DeepNet``: batch-norm running statistics are its state (``running``)."""
+
     def __init__(self, net: DeepNet):
         self.net = net
 
