@@ -29,7 +29,7 @@ import numpy as np
 from backproplab.activations import get_hidden_activation
 from backproplab.losses import get_loss
 from backproplab.mlp import bias_gradient, init_params, loss_and_gradients, weight_gradient
-from backproplab.validation import Params, check_rng, float_array
+from backproplab.validation import Params, check_rng, float_array, positive
 
 # ---------------------------------------------------------------------------------------
 # Measuring: the gradient norm of every layer
@@ -199,8 +199,7 @@ def clip_by_global_norm(grads, max_norm):
     ``max_norm / ‖g‖`` (the direction is kept, the step shortened); otherwise the arrays are
     returned as copies, unchanged. ``grads`` is a list of dicts of arrays.
     """
-    if not (isinstance(max_norm, (int, float)) and math.isfinite(max_norm) and max_norm > 0):
-        raise ValueError(f"max_norm must be a positive number such as 1.0; got {max_norm!r}.")
+    max_norm = positive(max_norm, "max_norm", "1.0")
     norm = global_norm(grads)
     if not math.isfinite(norm):
         raise ValueError("the gradients contain NaN or infinity, which clipping cannot repair: "
