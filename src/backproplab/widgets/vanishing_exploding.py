@@ -8,13 +8,11 @@ import warnings
 
 import ipywidgets as ipw
 import numpy as np
-from matplotlib.figure import Figure
 
 from ..deepnets import DeepNet, deep_gradient_norms
 from ..losses import one_hot
 from ..mlp import load_digits_dataset
-from ..plotting.common import figure_png
-from ..plotting.vanishing_exploding import draw_gradient_norms, draw_training_curves
+from ..plotting.vanishing_exploding import gradient_flow_figure
 from ..training import DivergenceWarning, train
 from .common import Demo
 
@@ -116,18 +114,13 @@ class GradientFlow(Demo):
         """Recompute for the current controls and redraw both panels."""
         self.gain.disabled = self.init.value != "custom"
         self.compute()
-        fig = Figure(figsize=(9.0, 3.4))
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.88, wspace=0.3)
-        ax_norms, ax_loss = fig.subplots(1, 2)
         label = (f"{self.activation.value}, {self.init.value}"
                  + (f" ×{self.gain.value:.3g}" if self.init.value == "custom" else ""))
-        draw_gradient_norms(ax_norms, {label: self.norms},
-                            title=f"gradient norms at initialisation, depth {self.depth.value}")
-        diverged = {label} if self.result.history.diverged_at is not None else set()
-        draw_training_curves(ax_loss, {label: self.result.history.iteration_loss}, diverged,
-                             title=f"training: {self.STEPS} steps, lr {self.LR}")
-        self.png = figure_png(fig)
-        self.image.value = self.png
+        self.show(gradient_flow_figure(
+            label, self.norms, self.result.history.iteration_loss,
+            self.result.history.diverged_at is not None,
+            norms_title=f"gradient norms at initialisation, depth {self.depth.value}",
+            losses_title=f"training: {self.STEPS} steps, lr {self.LR}"))
         self.readout.value = f"<p>{self.message}</p>"
 
     def __repr__(self) -> str:
