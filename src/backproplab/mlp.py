@@ -296,9 +296,22 @@ def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64) -> Dataset:
     return Dataset(X[train_rows], y[train_rows], X[test_rows], y[test_rows])
 
 
+def centre_pixels(X, reference=None, floor=0.1) -> np.ndarray:
+    """Every pixel (column) of ``X`` centred and scaled by the mean and standard deviation
+    of ``reference`` (``X`` itself by default; the training rows, when ``X`` is the test
+    rows): ``(X - mean) / (std + floor)``. ``floor`` keeps pixels that never change (std 0,
+    such as the digits' corners) finite. Deep networks (chapter 5) train better on them."""
+    X = np.asarray(X, dtype=float)
+    reference = X if reference is None else np.asarray(reference, dtype=float)
+    if reference.ndim != 2 or X.ndim != 2 or reference.shape[1] != X.shape[1]:
+        raise ValueError(f"X {X.shape} and reference {reference.shape} must be tables with "
+                         "the same number of columns (pixels).")
+    return (X - reference.mean(axis=0)) / (reference.std(axis=0) + floor)
+
+
 __all__ = [
-    "BackwardSteps", "Cache", "Dataset", "Params", "accuracy", "backward", "bias_gradient", "class_labels",
-    "compute_loss", "copy_params", "forward", "hidden_delta", "init_params", "layer_forward",
+    "BackwardSteps", "Cache", "Dataset", "Params", "accuracy", "backward", "bias_gradient",
+    "centre_pixels", "class_labels", "compute_loss", "copy_params", "forward", "hidden_delta", "init_params", "layer_forward",
     "load_digits_dataset", "loss_and_gradients", "one_hot", "output_delta", "predict",
     "weight_gradient",
 ]

@@ -19,6 +19,7 @@ from backproplab.mlp import (
     accuracy,
     backward,
     bias_gradient,
+    centre_pixels,
     class_labels,
     compute_loss,
     copy_params,
@@ -327,3 +328,19 @@ def test_activation_objects_work_in_place_of_names():
                                    get_activation("sigmoid"), get_loss("mse"))
     assert by_name[0] == by_object[0]
     np.testing.assert_array_equal(by_name[1][0]["W"], by_object[1][0]["W"])
+
+
+def test_centre_pixels_centres_and_scales_by_the_reference():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, (40, 5))
+    X[:, 0] = 0.25  # a pixel that never changes stays finite (std 0)
+    Z = centre_pixels(X)
+    np.testing.assert_allclose(Z.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), X.std(axis=0) / (X.std(axis=0) + 0.1),
+                               rtol=1e-12)
+    assert np.all(Z[:, 0] == 0)
+    test = rng.uniform(0, 1, (7, 5))
+    np.testing.assert_allclose(centre_pixels(test, reference=X),
+                               (test - X.mean(axis=0)) / (X.std(axis=0) + 0.1), rtol=1e-12)
+    with pytest.raises(ValueError, match="same number of columns"):
+        centre_pixels(test[:, :3], reference=X)

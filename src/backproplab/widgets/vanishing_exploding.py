@@ -11,7 +11,7 @@ import numpy as np
 
 from ..deepnets import DeepNet, deep_gradient_norms
 from ..losses import one_hot
-from ..mlp import load_digits_dataset
+from ..mlp import centre_pixels, load_digits_dataset
 from ..plotting.vanishing_exploding import gradient_flow_figure
 from ..training import DivergenceWarning, train
 from .common import Demo
@@ -43,8 +43,7 @@ class GradientFlow(Demo):
             raise ValueError(f"depth must be a whole number from 2 to 50; got {depth!r}.")
         self.seed = seed
         data = load_digits_dataset(np.random.default_rng(seed))
-        X = data.X_train[:512]
-        self.X = (X - X.mean(axis=0)) / (X.std(axis=0) + 0.1)  # centred pixels train better
+        self.X = centre_pixels(data.X_train[:512])
         self.labels = data.y_train[:512]
         self.Y = one_hot(self.labels, 10)
         self.depth = ipw.IntSlider(value=depth, min=2, max=50, description="depth",
