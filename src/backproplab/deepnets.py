@@ -373,6 +373,37 @@ def deep_gradient_norms(net: DeepNet, params, X, y, *, rng=None) -> np.ndarray:
     return np.array([np.linalg.norm(g["W"]) for g in grads])
 
 
+class FlowVerdict(NamedTuple):
+    """What a short training run says about the gradient flow (chapter 5's widget):
+    ``reaches`` is False when no gradient reaches layer 1 (a norm is 0 or not finite);
+    ``ratio`` = ‖∂L/∂W¹‖ / ‖∂L/∂W^L‖; the loss at the start and (averaged over the last 10
+    steps) at the end; ``learns``; and why it does not (``cause``: "" when it learns,
+    "none" when no layer gets a usable gradient, "early" when the early layers get (almost)
+    none, "other" otherwise)."""
+
+    reaches: bool
+    ratio: float
+    first_loss: float
+    last_loss: float
+    learns: bool
+    cause: str
+
+
+def gradient_flow_verdict(norms, losses) -> FlowVerdict:
+    """Judge a run from its per-layer gradient norms at initialisation (``norms``, layer 1
+    first) and its per-step losses: it learns when the mean of the last 10 losses is below
+    0.8 of the first; otherwise the norms say why (all below 1e-6: no usable gradient;
+    layer 1 below 1e-3 of the last layer: the early layers starve)."""
+    n = np.asarray(norms, dtype=float)
+    reaches = bool(np.all(np.isfinite(n)) and n[0] != 0 and n[-1] != 0)
+    ratio = float(n[0] / n[-1]) if reaches else math.nan
+    first, last = float(losses[0]), float(np.mean(losses[-10:]))
+    learns = last < 0.8 * first
+    cause = ("" if learns else "none" if n.max() < 1e-6 else
+             "early" if n[0] < 1e-3 * n[-1] else "other")
+    return FlowVerdict(reaches, ratio, first, last, learns, cause)
+
+
 def deep_accuracy(net: DeepNet, params, X, labels, running=None) -> float:
     """Fraction of rows whose largest output is the class in ``labels`` (inference mode)."""
     z_out, _, _ = deep_forward(net, params, X, training=False, running=running)
@@ -380,9 +411,10 @@ def deep_accuracy(net: DeepNet, params, X, labels, running=None) -> float:
 
 
 __all__ = [
-    "BatchNormCache", "BatchNormStep", "DeepNet", "LayerCache", "RunningStats",
+    "BatchNormCache", "BatchNormStep", "DeepNet", "FlowVerdict", "LayerCache", "RunningStats",
     "batchnorm_backward", "batchnorm_forward", "clip_by_global_norm", "deep_accuracy",
     "deep_backward", "deep_forward", "deep_gradient_norms", "deep_loss", "deep_loss_and_gradients",
-    "dropout_backward", "dropout_forward", "global_norm", "gradient_norms", "hidden_backward",
+    "dropout_backward", "dropout_forward", "global_norm", "gradient_flow_verdict",
+    "gradient_norms", "hidden_backward",
     "hidden_forward", "residual_backward", "residual_forward",
 ]

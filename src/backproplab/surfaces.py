@@ -102,6 +102,10 @@ class Trajectory(NamedTuple):
     def final_loss(self) -> float:
         return float(self.losses[-1])
 
+    def distance_to(self, point) -> float:
+        """The distance from the last point visited to ``point`` (e.g. the minimum)."""
+        return float(np.linalg.norm(self.points[-1] - np.asarray(point, dtype=float)))
+
 
 #: A run counts as diverged when the loss grows beyond this factor of the starting loss.
 BLOWUP = 1e6

@@ -16,6 +16,7 @@ from backproplab.deepnets import (
     dropout_backward,
     dropout_forward,
     global_norm,
+    gradient_flow_verdict,
     gradient_norms,
     residual_backward,
     residual_forward,
@@ -272,3 +273,15 @@ def test_weight_scale_moves_tanh_from_vanishing_to_exploding(rng):
                            of="b")  # the deltas, summed over the batch
         ratio[scale] = n[0] / n[-1]
     assert ratio[0.05] < 1e-6 < 10 < ratio[1.0]
+
+
+def test_gradient_flow_verdict_says_why_a_run_does_not_learn():
+    learning = gradient_flow_verdict([0.5, 1.0], [2.0] + [1.0] * 10)
+    assert learning.learns and learning.cause == "" and learning.ratio == 0.5
+    assert learning.first_loss == 2.0 and learning.last_loss == 1.0
+    flat = [2.0] * 11
+    assert gradient_flow_verdict([1e-9, 1e-8], flat).cause == "none"
+    assert gradient_flow_verdict([1e-6, 1.0], flat).cause == "early"
+    assert gradient_flow_verdict([0.5, 1.0], flat).cause == "other"
+    assert not gradient_flow_verdict([0.0, 1.0], flat).reaches
+    assert not gradient_flow_verdict([np.nan, 1.0], flat).reaches

@@ -251,3 +251,11 @@ def test_run_optimizer_with_minibatches_is_noisy_but_converges():
     assert best < noisy.final_loss < 1.5 * best
     with pytest.raises(ValueError, match="has no mini-batches"):
         run_optimizer(SGD(0.1), quadratic(), batch_size=4, rng=np.random.default_rng(0))
+
+
+def test_trajectory_distance_to_the_minimum():
+    surface = quadratic()
+    run = run_optimizer(SGD(0.04), surface, n_steps=200)
+    expected = np.hypot(*(run.points[-1] - np.array(surface.minimum)))
+    assert run.distance_to(surface.minimum) == pytest.approx(expected, rel=1e-12)
+    assert run_optimizer(SGD(0.04), surface, n_steps=0).distance_to(surface.start) == 0

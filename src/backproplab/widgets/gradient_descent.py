@@ -85,7 +85,7 @@ class OptimizerLab(Demo):
         if run.diverged:
             return (f"{name} diverged at step {run.diverged_at}: the loss grew from "
                     f"{run.losses[0]:.3g} to {run.losses[-1]:.3g}. Lower the learning rate.")
-        distance = float(np.linalg.norm(run.points[-1] - np.array(surface.minimum)))
+        distance = run.distance_to(surface.minimum)
         text = (f"{name}: loss {run.losses[0]:.3g} → {run.final_loss:.3g} after "
                 f"{len(run.losses) - 1} steps, {distance:.3g} from the minimum.")
         if run.final_loss > 0.9 * run.losses[0]:

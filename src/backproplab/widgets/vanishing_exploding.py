@@ -9,7 +9,7 @@ import warnings
 import ipywidgets as ipw
 import numpy as np
 
-from ..deepnets import DeepNet, deep_gradient_norms
+from ..deepnets import DeepNet, deep_gradient_norms, gradient_flow_verdict
 from ..losses import one_hot
 from ..mlp import centre_pixels, load_digits_dataset
 from ..plotting.vanishing_exploding import gradient_flow_figure
@@ -96,16 +96,17 @@ class GradientFlow(Demo):
             return (f"<b>Training diverged</b>: the loss became NaN or infinite at step "
                     f"{r.diverged_at}, so it stopped there. The gradients exploded: choose a "
                     "smaller init scale, or switch on batch norm.")
-        if not np.all(np.isfinite(n)) or n[0] == 0 or n[-1] == 0:
+        v = gradient_flow_verdict(n, r.iteration_loss)
+        if not v.reaches:
             ratio = "no gradient at all reaches layer 1"
         else:
             ratio = (f"‖∂L/∂W¹‖ = {n[0]:.3g}, ‖∂L/∂W^L‖ = {n[-1]:.3g} (ratio "
-                     f"{n[0] / n[-1]:.3g})")
-        first, last = r.iteration_loss[0], float(np.mean(r.iteration_loss[-10:]))
-        verdict = ("it learns" if last < 0.8 * first else
-                   "it barely learns: no layer gets a usable gradient" if n.max() < 1e-6 else
-                   "it barely learns: the early layers get (almost) no gradient"
-                   if n[0] < 1e-3 * n[-1] else "it barely learns")
+                     f"{v.ratio:.3g})")
+        first, last = v.first_loss, v.last_loss
+        verdict = {"": "it learns",
+                   "none": "it barely learns: no layer gets a usable gradient",
+                   "early": "it barely learns: the early layers get (almost) no gradient",
+                   "other": "it barely learns"}[v.cause]
         return (f"At initialisation {ratio}. Loss {first:.3f} → {last:.3f} after "
                 f"{self.STEPS} steps: {verdict}.")
 
