@@ -42,10 +42,12 @@ def numerical_gradients(loss_fn: Callable[[Params], float], params, eps: float =
 
     ``(L(θ + eps) − L(θ − eps)) / (2 eps)`` (``eq-central-difference`` of chapter 1), one
     entry at a time, in float64. ``loss_fn(params)`` returns the loss as a number.
-    ``params`` is a list of dicts of arrays (such as ``{"W", "b"}`` per layer); the result
-    has the same structure. The caller's arrays are not changed: the nudges are made on a
-    float64 copy.
+    ``params`` is a list of dicts of arrays (such as ``{"W", "b"}`` per layer), or one dict
+    of arrays (such as a recurrent network's, ``backproplab.rnn``); the result has the same
+    structure. The caller's arrays are not changed: the nudges are made on a float64 copy.
     """
+    if isinstance(params, dict):
+        return numerical_gradients(lambda layers: loss_fn(layers[0]), [params], eps)[0]
     eps = check_eps(eps, "1e-6")
     work = [{name: np.array(array, dtype=np.float64) for name, array in layer.items()}
             for layer in params]

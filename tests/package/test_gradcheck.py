@@ -140,6 +140,21 @@ def test_numerical_gradients_of_a_known_function():
     np.testing.assert_allclose(grads[0]["b"], params[0]["b"], rtol=1e-9, atol=1e-9)
 
 
+def test_numerical_gradients_of_one_dict_of_arrays():
+    """A recurrent network's parameters are one dict (backproplab.rnn): same result shape."""
+    params = {"W_h": np.array([[1.0, -2.0], [0.5, 3.0]]), "b": np.array([0.25, -1.0])}
+    seen = []
+
+    def loss_fn(p):  # L = Σ W_h³ / 3 + Σ b² / 2
+        seen.append(type(p))
+        return np.sum(p["W_h"] ** 3) / 3 + np.sum(p["b"] ** 2) / 2
+
+    grads = numerical_gradients(loss_fn, params)
+    assert isinstance(grads, dict) and set(grads) == {"W_h", "b"} and set(seen) == {dict}
+    np.testing.assert_allclose(grads["W_h"], params["W_h"] ** 2, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(grads["b"], params["b"], rtol=1e-9, atol=1e-9)
+
+
 def test_numerical_gradients_work_in_float64_and_change_nothing():
     params32 = [{"W": np.array([[0.1, 0.2]], dtype=np.float32), "b": np.zeros(2, np.float32)}]
     before = copy_params(params32)

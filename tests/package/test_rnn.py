@@ -39,7 +39,7 @@ def sequences(rng, batch=BATCH, steps=T):
 
 def numeric(loss_of_params, params):
     """Central differences of loss_of_params(params) for every entry of every array."""
-    return numerical_gradients(lambda p: loss_of_params(p[0]), [params])[0]
+    return numerical_gradients(loss_of_params, params)
 
 
 # --- central differences -------------------------------------------------------------
