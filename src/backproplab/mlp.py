@@ -262,26 +262,44 @@ def accuracy(params, X, y, hidden="sigmoid", output="identity") -> float:
 # ---------------------------------------------------------------------------------------
 
 class Dataset(NamedTuple):
-    """A data set split in two: rows of X with integer class labels y."""
+    """A data set split into training, test and (optionally) validation rows: rows of X
+    with integer class labels y.
+
+    ``X_val`` and ``y_val`` are the validation rows, for choosing settings (learning rate,
+    epochs, width) while the test rows stay untouched until the end. They have zero rows
+    when no validation split was asked for (and are None in a Dataset built by hand with
+    four fields only).
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
 
-def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64) -> Dataset:
+def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64, *,
+                        val_fraction=0.0) -> Dataset:
     """The 1,797 handwritten digits (8×8 images, classes 0–9) bundled with scikit-learn.
 
     No download: the data ship inside scikit-learn. Each image is one row of 64 pixel
     intensities scaled from 0…16 to [0, 1] and stored as ``dtype``; labels are integers
     0–9 (turn them into one-hot rows with :func:`one_hot` for the MSE loss). The rows are
     shuffled with ``rng`` and the last ``test_fraction`` of them held out as the test set.
+    With ``val_fraction > 0`` (a fraction of all rows) the rows just before the test rows
+    become the validation set ``X_val``, ``y_val`` and the training set shrinks by as many;
+    the test rows are the same as with ``val_fraction=0`` and the same ``rng`` state.
+    Without it ``X_val`` (0, 64) and ``y_val`` (0,) are empty.
     """
     check_rng(rng)
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, such as 0.25; "
                          f"got {test_fraction!r}.")
+    if not 0 <= val_fraction < 1 - test_fraction:
+        raise ValueError(f"val_fraction must be at least 0 and leave training rows: below "
+                         f"1 − test_fraction = {1 - test_fraction:g}, such as 0.2; "
+                         f"got {val_fraction!r}.")
     try:
         from sklearn.datasets import load_digits
     except ImportError:
@@ -292,8 +310,14 @@ def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64) -> Dataset:
     y = digits.target.astype(np.intp)
     order = rng.permutation(len(y))
     n_test = max(1, round(test_fraction * len(y)))
-    train_rows, test_rows = order[:-n_test], order[-n_test:]
-    return Dataset(X[train_rows], y[train_rows], X[test_rows], y[test_rows])
+    n_val = max(1, round(val_fraction * len(y))) if val_fraction > 0 else 0
+    n_train = len(y) - n_test - n_val
+    if n_train < 1:
+        raise ValueError(f"test_fraction={test_fraction!r} and val_fraction={val_fraction!r} "
+                         "leave no training rows: make them smaller.")
+    train_rows, val_rows, test_rows = np.split(order, [n_train, n_train + n_val])
+    return Dataset(X[train_rows], y[train_rows], X[test_rows], y[test_rows],
+                   X[val_rows], y[val_rows])
 
 
 def centre_pixels(X, reference=None, floor=0.1) -> np.ndarray:

@@ -312,6 +312,27 @@ def test_load_digits_dataset():
         load_digits_dataset(np.random.default_rng(0), test_fraction=1.5)
 
 
+def test_load_digits_dataset_validation_split():
+    before = load_digits_dataset(np.random.default_rng(0), test_fraction=0.25)
+    assert before.X_val.shape == (0, 64) and before.y_val.shape == (0,)
+    data = load_digits_dataset(np.random.default_rng(0), test_fraction=0.25, val_fraction=0.2)
+    assert data.X_val.shape == (359, 64) and data.y_val.shape == (359,)
+    assert data.X_train.shape == (1348 - 359, 64) and data.X_test.shape == (449, 64)
+    # the test rows do not move when a validation part is asked for
+    np.testing.assert_array_equal(data.X_test, before.X_test)
+    np.testing.assert_array_equal(data.y_test, before.y_test)
+    # the validation rows are the last rows of the former training part
+    np.testing.assert_array_equal(np.concatenate([data.X_train, data.X_val]), before.X_train)
+    np.testing.assert_array_equal(np.concatenate([data.y_train, data.y_val]), before.y_train)
+    assert set(np.unique(data.y_val)) == set(range(10))
+    # a Dataset built by hand with four fields still works
+    hand = type(data)(data.X_train, data.y_train, data.X_test, data.y_test)
+    assert hand.X_val is None and hand.y_val is None
+    for bad in (-0.1, 0.75, 0.9):
+        with pytest.raises(ValueError, match="val_fraction must be at least 0"):
+            load_digits_dataset(np.random.default_rng(0), test_fraction=0.25, val_fraction=bad)
+
+
 def test_core_modules_import_without_optional_packages():
     code = ("import sys\n"
             "for name in ['matplotlib', 'ipywidgets', 'sklearn', 'tqdm', 'torch']:\n"
