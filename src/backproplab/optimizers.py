@@ -295,7 +295,9 @@ def gradient_noise(params, X, y, batch_size, rng, n_draws=200, **settings) -> fl
 
     Draws ``n_draws`` random batches of ``batch_size`` rows (without replacement) and
     returns the mean of ‖g_batch − g‖² / ‖g‖² over the draws, with all arrays of the
-    gradient taken together. ``settings`` are ``hidden``, ``output`` and ``loss``.
+    gradient taken together: a *squared* ratio, the variance of the estimate in units of
+    ‖g‖², which falls like 1/batch_size. Its square root is the root-mean-square ratio of
+    the norms, ‖g_batch − g‖ / ‖g‖. ``settings`` are ``hidden``, ``output`` and ``loss``.
     """
     check_rng(rng)
     _, full = loss_and_gradients(params, X, y, **settings)
