@@ -7,7 +7,8 @@ are the labels of that chapter:
 - ``eq-momentum``: v ← beta v + g, w ← w − lr v;
 - ``eq-rmsprop``: s ← beta s + (1 − beta) g², w ← w − lr g / (√s + eps);
 - ``eq-adam``: m and v as running means of g and g², corrected for their start at 0;
-- ``eq-l2`` and ``eq-l1``: weight decay (L2) and the L1 penalty, added to the gradient.
+- ``eq-l2`` and ``eq-l1``: weight decay (L2) and the L1 penalty, added to the gradient;
+- ``eq-soft-threshold``: the proximal step of the L1 penalty, which sets weights exactly to 0.
 
 Every optimizer is an object with ``step(params, grads) -> new params`` and ``reset()``.
 ``params`` may be one NumPy array (a point on a 2-D loss surface) or the MLP's list of
@@ -90,6 +91,18 @@ def l2_gradient(w, g, weight_decay):
 def l1_gradient(w, g, l1):
     """The (sub)gradient of ``loss + l1 · Σ |w|`` (equation ``eq-l1``): g + λ sign(w)."""
     return g + l1 * np.sign(w)
+
+
+def soft_threshold(w, threshold) -> np.ndarray:
+    """The proximal step of the L1 penalty (equation ``eq-soft-threshold``): every entry of
+    ``w`` moved ``threshold`` towards 0, and set to exactly 0 where it would cross it,
+    ``sign(w) · max(|w| − threshold, 0)``. After a gradient step of the loss alone with
+    learning rate lr, ``soft_threshold(w, lr * l1)`` takes the penalty ``l1 · Σ |w|`` into
+    account; it is the point that minimises ``‖x − w‖² / 2 + threshold · Σ |x|``. Returns a
+    new array of the shape of ``w``."""
+    threshold = not_negative(threshold, "threshold (lr times the L1 weight)")
+    w = np.asarray(w, dtype=float)
+    return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -314,5 +327,5 @@ def gradient_noise(params, X, y, batch_size, rng, n_draws=200, **settings) -> fl
 __all__ = [
     "Adam", "Momentum", "OPTIMIZERS", "Optimizer", "RMSProp", "SGD", "flatten",
     "gradient_noise", "iterations_per_epoch", "l1_gradient", "l2_gradient", "make_optimizer",
-    "minibatches", "sgd_step", "tree_map",
+    "minibatches", "sgd_step", "soft_threshold", "tree_map",
 ]

@@ -18,6 +18,7 @@ from backproplab.optimizers import (
     iterations_per_epoch,
     make_optimizer,
     minibatches,
+    soft_threshold,
     tree_map,
 )
 from backproplab.surfaces import least_squares, quadratic, rosenbrock, run_optimizer
@@ -68,6 +69,43 @@ def test_adam_second_step_by_hand():
 def test_weight_decay_and_l1_add_their_gradients():
     assert np.allclose(SGD(0.1, weight_decay=0.5).step(W0, G), W0 - 0.1 * (G + 0.5 * W0))
     assert np.allclose(SGD(0.1, l1=0.5).step(W0, G), W0 - 0.1 * (G + 0.5 * np.sign(W0)))
+
+
+def test_soft_threshold_moves_towards_zero_and_stops_at_exactly_zero():
+    w = np.array([-2.0, -0.3, 0.0, 0.05, 0.3, 1.0])
+    shrunk = soft_threshold(w, 0.3)
+    assert np.allclose(shrunk, [-1.7, 0.0, 0.0, 0.0, 0.0, 0.7], rtol=0, atol=1e-15)
+    assert np.count_nonzero(shrunk == 0.0) == 4            # exact zeros, not small numbers
+    assert np.array_equal(soft_threshold(w, 0.0), w)
+    assert np.array_equal(w, [-2.0, -0.3, 0.0, 0.05, 0.3, 1.0])  # its argument unchanged
+    with pytest.raises(ValueError, match="threshold"):
+        soft_threshold(w, -0.1)
+
+
+def test_soft_threshold_is_the_proximal_step_of_l1():
+    """It minimises ‖x − w‖²/2 + t Σ|x|: no point of a fine grid around it does better."""
+    t = 0.25
+    for w in (-1.3, -0.2, 0.1, 0.24, 0.26, 2.0):
+        x_star = float(soft_threshold(np.array([w]), t)[0])
+        grid = np.linspace(-3, 3, 60001)
+        objective = 0.5 * (grid - w) ** 2 + t * np.abs(grid)
+        assert abs(x_star - grid[np.argmin(objective)]) <= 1e-4
+        assert 0.5 * (x_star - w) ** 2 + t * abs(x_star) <= objective.min() + 1e-12
+
+
+def test_subgradient_l1_oscillates_where_the_proximal_step_reaches_zero():
+    """L(w) = (w − 0.3)²/2 + 0.5 |w| has its minimum at exactly 0 (0.3 < 0.5)."""
+    lr, l1, c = 0.1, 0.5, 0.3
+    opt, w_sub, w_prox = SGD(lr, l1=l1), np.array([1.0]), np.array([1.0])
+    subgradient_path = []
+    for _ in range(200):
+        w_sub = opt.step(w_sub, w_sub - c)
+        w_prox = soft_threshold(w_prox - lr * (w_prox - c), lr * l1)
+        subgradient_path.append(float(w_sub[0]))
+    tail = np.array(subgradient_path[-50:])
+    assert np.all(tail != 0.0) and tail.min() < 0 < tail.max()  # around 0, never at it
+    assert np.abs(tail).max() <= lr * (l1 + c) + 1e-12
+    assert w_prox[0] == 0.0
 
 
 def test_reset_forgets_the_state():
