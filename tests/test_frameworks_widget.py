@@ -221,6 +221,7 @@ def test_a_slider_move_at_T_200_is_fast(demo):
     ({"scale": 0.0}, "scale .* must be a number from 0.1 to 100"),
     ({"scale": "big"}, "scale .* must be a number"),
     ({"forget_bias": 10}, "forget_bias must be a number from -3 to 6"),
+    ({"forget_bias": np.nan}, "forget_bias must be a number from -3 to 6"),
     ({"n_h": 1}, "n_h \\(the hidden size\\) must be a whole number from 2 to 64"),
     ({"dtype": "float16"}, "unknown dtype 'float16'; choose one of"),
 ])
@@ -228,3 +229,9 @@ def test_bad_settings_get_a_sentence(settings, message):
     from backproplab.widgets.frameworks import TimeGradients
     with pytest.raises(ValueError, match=message):
         TimeGradients(**settings)
+
+
+def test_numpy_numbers_are_settings_too():
+    from backproplab.widgets.frameworks import TimeGradients
+    demo = TimeGradients(T=np.int64(10), scale=np.float64(0.5), forget_bias=np.float32(2.0))
+    assert demo.result.rnn_dh.shape == (10,) and demo.scale.value == pytest.approx(0.5)

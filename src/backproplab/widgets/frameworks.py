@@ -4,6 +4,8 @@ weight scale, a forget-gate bias, a hidden size and a float type."""
 
 from __future__ import annotations
 
+from numbers import Real
+
 import ipywidgets as ipw
 import numpy as np
 
@@ -79,10 +81,11 @@ class TimeGradients(Demo):
                 or not n_lo <= n_h <= n_hi):
             raise ValueError(f"n_h (the hidden size) must be a whole number from {n_lo} to "
                              f"{n_hi}; got {n_h!r}.")
-        if not isinstance(scale, (int, float)) or not s_lo <= scale <= s_hi:
+        if isinstance(scale, bool) or not isinstance(scale, Real) or not s_lo <= scale <= s_hi:
             raise ValueError(f"scale (the recurrent weights' multiple of 1/sqrt(n_h)) must be "
                              f"a number from {s_lo:g} to {s_hi:g}, such as 1.0; got {scale!r}.")
-        if not isinstance(forget_bias, (int, float)) or not f_lo <= forget_bias <= f_hi:
+        if (isinstance(forget_bias, bool) or not isinstance(forget_bias, Real)
+                or not f_lo <= forget_bias <= f_hi):
             raise ValueError(f"forget_bias must be a number from {f_lo:g} to {f_hi:g}, such as "
                              f"1.0 (larger keeps the forget gate nearer 1); got {forget_bias!r}.")
         if dtype not in cls.DTYPES:
