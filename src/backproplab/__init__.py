@@ -2,15 +2,18 @@
 
 One module per chapter topic — ``derivatives`` (chapter 1), ``autograd`` (chapter 2),
 ``mlp`` (chapter 3), ``optimizers`` and ``surfaces`` (chapter 4), ``deepnets`` (chapter 5),
-``rnn`` (chapter 6, backpropagation through time) — plus shared modules: ``validation``
+``rnn`` and ``time_gradients`` (chapter 6, backpropagation through time), ``sentiment``,
+``torch_models`` and ``keras_models`` (chapter 6, the review data and the framework models)
+— plus shared modules: ``validation``
 (argument checks, at the bottom), ``activations``, ``losses``, ``gradcheck``, ``training``
 (the one training loop, above ``mlp``, ``optimizers`` and ``deepnets``), ``plotting`` and
 ``widgets`` (one module per chapter), ``checks`` (homework tests), ``variants`` and
 ``homework`` (per-student homework), ``sphinxext`` (the book's Binder links). The autograder
 is a distribution of its own (``backproplab_grader``, ``grader/``); this package knows
 nothing of it. Importing the package and its numeric modules needs only NumPy and SymPy;
-``plotting`` needs matplotlib, ``widgets`` ipywidgets, and ``mlp.load_digits_dataset``
-scikit-learn.
+``plotting`` needs matplotlib, ``widgets`` ipywidgets, ``mlp.load_digits_dataset``
+scikit-learn, ``torch_models`` PyTorch and ``keras_models`` Keras 3 (chapter 6's runtime,
+requirements-frameworks.txt).
 """
 
 __version__ = "0.1.0"

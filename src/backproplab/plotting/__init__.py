@@ -11,5 +11,6 @@ results. The modules mirror ``book/``:
 - ``chain_rule``: chapter 2 (``book/02-chain-rule.md``);
 - ``delta_formulas``: chapter 3 (``book/03-delta-formulas.md``);
 - ``gradient_descent``: chapter 4 (``book/04-gradient-descent.md``);
-- ``vanishing_exploding``: chapter 5 (``book/05-vanishing-exploding.md``).
+- ``vanishing_exploding``: chapter 5 (``book/05-vanishing-exploding.md``);
+- ``frameworks``: chapter 6 (``book/06-frameworks.md``).
 """

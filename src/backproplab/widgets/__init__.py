@@ -12,5 +12,6 @@ redraw it). The modules mirror ``book/``:
 - ``chain_rule``: ``BackwardStepper``, chapter 2 (``book/02-chain-rule.md``);
 - ``delta_formulas``: ``DeltaExplorer``, chapter 3 (``book/03-delta-formulas.md``);
 - ``gradient_descent``: ``OptimizerLab``, chapter 4 (``book/04-gradient-descent.md``);
-- ``vanishing_exploding``: ``GradientFlow``, chapter 5 (``book/05-vanishing-exploding.md``).
+- ``vanishing_exploding``: ``GradientFlow``, chapter 5 (``book/05-vanishing-exploding.md``);
+- ``frameworks``: ``TimeGradients``, chapter 6 (``book/06-frameworks.md``).
 """
