@@ -57,6 +57,7 @@ c.SandboxedExecute.preload = [
     "backproplab.activations", "backproplab.autograd", "backproplab.derivatives",
     "backproplab.losses", "backproplab.mlp", "backproplab.optimizers", "backproplab.gradcheck",
     "backproplab.deepnets", "backproplab.surfaces", "backproplab.plotting",
+    "torch", "backproplab.rnn",
 ]
 # - how an answer that is a computation graph of backproplab.autograd.Value crosses from
 #   the student's kernel to the tests' kernel as plain data (backproplab_grader.wire);
