@@ -209,7 +209,7 @@ def accuracy(model: nn.Module, X, y) -> float:
     return evaluate(model, X, y)[1]
 
 
-def train_sentiment(model: nn.Module, X_train, y_train, X_val, y_val, *, epochs=4,
+def train_sentiment(model: nn.Module, X_train, y_train, X_val, y_val, *, epochs=5,
                     lr=0.005, batch_size=64, seed: int, threads=1,
                     progress=True) -> dict[str, list]:
     """Train ``model`` in place with Adam(lr) on ``BCEWithLogitsLoss``; return the history.
@@ -223,9 +223,10 @@ def train_sentiment(model: nn.Module, X_train, y_train, X_val, y_val, *, epochs=
     Keras reports them (measured while the weights change), ``"val_loss"`` and
     ``"val_accuracy"`` are measured on (X_val, y_val) after the epoch. ``progress=True``
     shows a progress bar (``training.progress_bar``). PyTorch computes with ``threads``
-    threads during training (:func:`torch_threads`; restored afterwards): on the
-    book's 2-core build machine, with other work running, one thread trained an epoch in
-    1.6 s and two threads in 20 s, as the threads wait for each other.
+    threads during training (:func:`torch_threads`; restored afterwards): on the book's
+    2-core build machine with other work running, two threads were ten times slower than
+    one (``benchmarks/chapter6_models.py``: 32 s against 340 s for 5 epochs), as the
+    threads wait for each other.
     """
     epochs = check_whole(epochs, "epochs")
     X_train, y_train = _tensors(X_train, y_train)
