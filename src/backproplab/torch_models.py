@@ -9,6 +9,8 @@ weights copied in. The one change is the layout: ``nn.Linear`` computes
 ``weight = W.T`` and ``bias = b``. :func:`torch_loss` is our loss written with PyTorch's
 functions, :func:`torch_gradients` brings ``loss.backward()``'s gradients back to our
 layout (``dW = weight.grad.T``), and :func:`gradient_differences` puts both side by side.
+:func:`torch_recurrent` and :func:`torch_recurrent_gradients` do the same for the plain
+RNN and the LSTM of ``backproplab.rnn`` (``nn.RNN``, ``nn.LSTM``).
 
 **A sentiment model.** :class:`SentimentLSTM` reads padded word ids
 (``backproplab.sentiment.pad``) through an embedding and an LSTM (``nn.LSTM`` is the LSTM
@@ -129,6 +131,57 @@ def gradient_differences(params, X, y, hidden="sigmoid", output="identity",
     theirs = torch_gradients(net)
     return [{key: float(np.max(np.abs(a[key] - b[key]))) for key in ("W", "b")}
             for a, b in zip(ours, theirs)]
+
+
+# ---------------------------------------------------------------------------------------
+# backproplab.rnn's networks in PyTorch
+# ---------------------------------------------------------------------------------------
+
+RECURRENT_LAYERS = {"rnn": 1, "lstm": 4}
+"""The recurrent networks of ``backproplab.rnn`` and how many gate blocks W_x has."""
+
+
+def torch_recurrent(params, kind="lstm") -> tuple[nn.Module, nn.Linear]:
+    """``backproplab.rnn``'s network ``params`` (keys ``rnn.KEYS``) as PyTorch's
+    ``(layer, head)``: ``nn.RNN`` (tanh) or ``nn.LSTM`` with ``batch_first=True``, and the
+    ``nn.Linear`` output layer, in the parameters' dtype.
+
+    The layout change of ``rnn``'s docstring: ``weight_ih_l0 = W_x.T``,
+    ``weight_hh_l0 = W_h.T`` (the LSTM's gates in the same order [i, f, g, o]),
+    ``bias_ih_l0 = b`` and ``bias_hh_l0 = 0`` (PyTorch adds the two), ``head.weight =
+    W_y.T``, ``head.bias = b_y``. ``head(outputs[:, -1])`` is our ``z_out``.
+    """
+    if kind not in RECURRENT_LAYERS:
+        raise ValueError(f"kind must be one of {list(RECURRENT_LAYERS)}; got {kind!r}.")
+    arrays = {key: np.asarray(params[key]) for key in ("W_x", "W_h", "b", "W_y", "b_y")}
+    n_in, width = arrays["W_x"].shape
+    n_h = width // RECURRENT_LAYERS[kind]
+    if arrays["W_h"].shape != (n_h, width):
+        raise ValueError(f"params do not describe a {kind!r} network: W_x {arrays['W_x'].shape}"
+                         f" and W_h {arrays['W_h'].shape}; build them with "
+                         f"rnn.init_{kind}_params.")
+    dtype = getattr(torch, str(arrays["W_x"].dtype))
+    layer = (nn.RNN(n_in, n_h, nonlinearity="tanh", batch_first=True, dtype=dtype)
+             if kind == "rnn" else nn.LSTM(n_in, n_h, batch_first=True, dtype=dtype))
+    head = nn.Linear(n_h, arrays["W_y"].shape[1], dtype=dtype)
+    copies = {layer.weight_ih_l0: arrays["W_x"].T, layer.weight_hh_l0: arrays["W_h"].T,
+              layer.bias_ih_l0: arrays["b"], layer.bias_hh_l0: np.zeros_like(arrays["b"]),
+              head.weight: arrays["W_y"].T, head.bias: arrays["b_y"]}
+    with torch.no_grad():
+        for tensor, array in copies.items():
+            tensor.copy_(torch.from_numpy(np.ascontiguousarray(array)))
+    return layer, head
+
+
+def torch_recurrent_gradients(layer: nn.Module, head: nn.Linear) -> dict[str, np.ndarray]:
+    """The gradients ``loss.backward()`` left in :func:`torch_recurrent`'s ``(layer,
+    head)``, in ``rnn``'s layout and keys: W_x = weight_ih_l0.grad.T, W_h =
+    weight_hh_l0.grad.T, b = bias_ih_l0.grad (bias_hh_l0 gets the same), W_y, b_y."""
+    if layer.weight_ih_l0.grad is None or head.weight.grad is None:
+        raise ValueError("the network has no gradients yet: call loss.backward() first.")
+    tensors = {"W_x": layer.weight_ih_l0.grad.T, "W_h": layer.weight_hh_l0.grad.T,
+               "b": layer.bias_ih_l0.grad, "W_y": head.weight.grad.T, "b_y": head.bias.grad}
+    return {key: tensor.detach().numpy().copy() for key, tensor in tensors.items()}
 
 
 # ---------------------------------------------------------------------------------------
@@ -288,7 +341,7 @@ def predict_sentences(model: nn.Module, vocabulary: Vocabulary, sentences: Seque
 
 
 __all__ = [
-    "ACTIVATION_MODULES", "SentimentLSTM", "accuracy", "evaluate", "gradient_differences",
+    "ACTIVATION_MODULES", "RECURRENT_LAYERS", "SentimentLSTM", "accuracy", "evaluate", "gradient_differences",
     "logits", "predict_sentences", "torch_gradients", "torch_loss", "torch_mlp",
-    "torch_threads", "train_sentiment",
+    "torch_recurrent", "torch_recurrent_gradients", "torch_threads", "train_sentiment",
 ]

@@ -126,3 +126,29 @@ def test_predict_sentences_gives_probabilities(subset):
     assert p.shape == (3,) and p.dtype == np.float64
     assert np.all((p > 0) & (p < 1))
     assert predict_sentences(model, vocabulary, "One sentence.", 30).shape == (1,)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+def test_torch_recurrent_gradients_are_ours(kind):
+    from backproplab import rnn
+    from backproplab.torch_models import torch_recurrent, torch_recurrent_gradients
+
+    rng = np.random.default_rng(61)
+    init = rnn.init_rnn_params if kind == "rnn" else rnn.init_lstm_params
+    loss_and_grads = (rnn.rnn_loss_and_gradients if kind == "rnn"
+                      else rnn.lstm_loss_and_gradients)
+    params = init(3, 5, 1, rng)
+    X, y = rng.normal(size=(4, 7, 3)), rng.integers(0, 2, 4).astype(float)
+    value, back = loss_and_grads(params, X, y)
+    layer, head = torch_recurrent(params, kind=kind)
+    outputs, _ = layer(torch.from_numpy(X))
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(
+        head(outputs[:, -1]).squeeze(1), torch.from_numpy(y))
+    assert float(loss.detach()) == pytest.approx(float(value), rel=RTOL)
+    loss.backward()
+    theirs = torch_recurrent_gradients(layer, head)
+    for key in rnn.KEYS:
+        scale = np.max(np.abs(back.grads[key]))
+        assert np.max(np.abs(back.grads[key] - theirs[key])) <= RTOL * scale
+    with pytest.raises(ValueError, match="kind must be"):
+        torch_recurrent(params, kind="gru")
