@@ -5,6 +5,8 @@ docstrings are the labels of that chapter:
 
 - ``eq-delta-product``: the delta of layer l is the output delta times one factor
   ``W^kᵀ diag f′(z^(k−1))`` per layer above it — the product that vanishes or explodes;
+- ``eq-sigmoid-band``: the width of the band of inputs a on which one sigmoid neuron's
+  factor |w σ′(w a + b)| reaches 1 (why large weights cannot rescue the sigmoid);
 - ``eq-bn-forward``: batch normalisation, x̂ = (x − μ_B) / sqrt(σ²_B + ε), y = γ x̂ + β;
 - ``eq-bn-backward``: its compact backward pass,
   dx = γ / (m sqrt(σ²_B + ε)) · (m dy − Σ dy − x̂ Σ (dy x̂));
@@ -50,6 +52,24 @@ def gradient_norms(params, X, y, hidden="sigmoid", output="softmax", loss="cross
         raise ValueError(f"of must be 'W' (weight gradients) or 'b' (bias gradients); got {of!r}.")
     _, grads = loss_and_gradients(params, X, y, hidden, output, loss)
     return np.array([np.linalg.norm(g[of]) for g in grads])
+
+
+def sigmoid_band_width(w) -> np.ndarray:
+    """How wide the band of inputs ``a`` is on which one sigmoid neuron's factor
+    ``|w σ′(w a + b)|`` is at least 1 (equation ``eq-sigmoid-band``; Nielsen, *Neural
+    Networks and Deep Learning*, ch. 5, problem): ``(2/|w|) ln(|w| (1 + sqrt(1 − 4/|w|))/2
+    − 1)`` for ``|w| >= 4``, and 0 below, where the factor stays under 1 everywhere (at
+    ``|w| = 4`` the band is the single point ``w a + b = 0``). The bias ``b`` only moves the
+    band. ``w`` is a number or an array of weights; returns an array of its shape."""
+    w = np.abs(np.asarray(w, dtype=float))
+    if not np.all(np.isfinite(w)):
+        raise ValueError("w must be finite numbers (weights), such as 6.9 or np.linspace(1, "
+                         "100, 50); got NaN or infinity.")
+    width = np.zeros_like(w)
+    big = w >= 4
+    root = np.sqrt(1 - 4 / w[big])
+    width[big] = 2 / w[big] * np.log(w[big] * (1 + root) / 2 - 1)
+    return width
 
 
 # ---------------------------------------------------------------------------------------
@@ -415,6 +435,6 @@ __all__ = [
     "batchnorm_backward", "batchnorm_forward", "clip_by_global_norm", "deep_accuracy",
     "deep_backward", "deep_forward", "deep_gradient_norms", "deep_loss", "deep_loss_and_gradients",
     "dropout_backward", "dropout_forward", "global_norm", "gradient_flow_verdict",
-    "gradient_norms", "hidden_backward",
+    "gradient_norms", "hidden_backward", "sigmoid_band_width",
     "hidden_forward", "residual_backward", "residual_forward",
 ]

@@ -20,6 +20,7 @@ from backproplab.deepnets import (
     gradient_norms,
     residual_backward,
     residual_forward,
+    sigmoid_band_width,
 )
 from backproplab.gradcheck import numerical_gradients, relative_error
 from backproplab.losses import one_hot
@@ -285,3 +286,30 @@ def test_gradient_flow_verdict_says_why_a_run_does_not_learn():
     assert gradient_flow_verdict([0.5, 1.0], flat).cause == "other"
     assert not gradient_flow_verdict([0.0, 1.0], flat).reaches
     assert not gradient_flow_verdict([np.nan, 1.0], flat).reaches
+
+
+# --- why large weights cannot rescue the sigmoid (eq-sigmoid-band) ------------------------
+
+def _band_width_on_a_grid(w, b, half_width=3.0, n=600_001):
+    a = np.linspace(-half_width, half_width, n)
+    z = w * a + b
+    sigma = 1 / (1 + np.exp(-z))
+    inside = np.abs(w * sigma * (1 - sigma)) >= 1
+    return inside.sum() * (a[1] - a[0])
+
+
+@pytest.mark.parametrize("w", [4.5, 6.9, -10.0, 30.0, 200.0])
+def test_sigmoid_band_width_matches_a_grid_of_inputs(w):
+    for b in (0.0, 1.7):   # the bias only moves the band
+        assert abs(sigmoid_band_width(w) - _band_width_on_a_grid(w, b)) <= 2e-5
+
+
+def test_sigmoid_band_is_empty_below_four_and_narrow_for_large_weights():
+    assert np.array_equal(sigmoid_band_width([0.5, 2.0, 3.99, 4.0]), np.zeros(4))
+    w = np.linspace(4, 100, 96_001)
+    width = sigmoid_band_width(w)
+    k = np.argmax(width)
+    assert abs(w[k] - 6.9) < 0.1 and abs(width[k] - 0.45) < 0.01   # Nielsen: at most ≈ 0.45
+    assert sigmoid_band_width(1e4) < 2e-3                           # ~ (2/|w|) ln|w|
+    with pytest.raises(ValueError, match="finite"):
+        sigmoid_band_width(np.nan)
