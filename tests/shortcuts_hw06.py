@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from backproplab.homework.hw06 import Variant
 
+
+def VARIANT_KEY(variant: Variant) -> tuple:  # noqa: N802 (a constant of the shortcut test)
+    """What changes the reference code's path: question 1's activation and reduction,
+    question 2's cell, question 3's task. The shortcut test grades the reference solution for
+    one id per key (each hw06 reference submission trains two PyTorch LSTMs, ~20 s)."""
+    return variant.activation, variant.reduction, variant.cell, variant.task
+
 # Chapter 6 displays rnn_backward (many-to-one, tanh, h_0 = 0): called with the loss's
 # output delta of the last step, h0's gradient taken as zero.
 PASTED_Q1 = '''

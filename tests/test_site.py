@@ -62,3 +62,33 @@ def test_every_glued_number_shows_on_the_page(site_html):
         shown = re.findall(r'<span class="pasted-text">([^<]*)</span>', page)
         assert len(shown) == roles, f"{chapter.name}: {roles} glued values, {len(shown)} shown"
         assert all(value.strip() for value in shown), f"{chapter.name}: an empty glued value"
+
+
+# Lines TensorFlow, absl and Keras print on import or during fit; none may reach a page.
+FRAMEWORK_LOG_PATTERNS = [
+    r"\b[IWE]\d{4} \d\d:\d\d:\d\d",           # absl / glog line prefix, e.g. "I0000 00:00:..."
+    r"oneDNN custom operations",
+    r"cpu_feature_guard",
+    r"This TensorFlow binary is optimized",
+    r"TF_ENABLE_ONEDNN_OPTS",
+    r"Unable to register cu(DNN|FFT|BLAS)",
+    r"All log messages before absl",
+    r"computation placer already registered",
+    r"\d+/\d+ ━━━",                           # Keras 3's progress bar (fit/predict, verbose=1)
+    r"\d+/\d+ \[=+",                            # the older Keras progress bar
+    r"Traceback",
+]
+
+
+def test_frameworks_page_shows_both_models_and_no_framework_log_lines(site_html, html_text):
+    page = (site_html / "book" / "06-frameworks.html").read_text()
+    text = html_text(page)
+    found = [pattern for pattern in FRAMEWORK_LOG_PATTERNS if re.search(pattern, text)]
+    assert not found, f"log lines of TensorFlow/Keras reach chapter 6's page: {found}"
+    # Both models' curves and the gradient figures are pictures computed at build time.
+    assert len(re.findall(r'<img[^>]+src="[^"]*_images/[^"]+\.png"', page)) >= 4
+    # The page names the backend that ran the Keras model, and prints predictions for new
+    # sentences with probabilities from both models.
+    assert re.search(r"Keras backend: tensorflow", text), "the page should print Keras' backend"
+    assert len(re.findall(r"P\(positive\) = 0\.\d\d", text)) >= 4, \
+        "both models' predictions on new sentences should be printed with probabilities"
