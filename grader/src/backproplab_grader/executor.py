@@ -71,24 +71,43 @@ def role(cell) -> str:
 
 
 def defined_names(source: str) -> list[str]:
-    """The names an answer cell binds at its top level (assignments, def, class)."""
+    """The names an answer cell binds at module scope: assignments (also inside ``if``,
+    ``for``, ``while``, ``with`` and ``try`` blocks, and ``for``/``with`` targets), ``def``
+    and ``class`` — not names local to a function, class or comprehension. These are the
+    names the grader fetches from the student's kernel, read from the instructor's solution
+    cell: a solution may set its answer in a branch (``if variant.cell == ...: answer =``)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    names = []
-    for node in tree.body:
-        targets = []
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
-        for target in targets:
-            for sub in ast.walk(target):
-                if isinstance(sub, ast.Name):
-                    names.append(sub.id)
+    names: list[str] = []
+
+    def bind(target) -> None:
+        names.extend(sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name))
+
+    def visit(statements) -> None:
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.append(node.name)
+                continue
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    bind(target)
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                bind(node.target)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                bind(node.target)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        bind(item.optional_vars)
+            visit(getattr(node, "body", ()) or ())
+            for handler in getattr(node, "handlers", ()) or ():
+                visit(handler.body)
+            visit(getattr(node, "orelse", ()) or ())
+            visit(getattr(node, "finalbody", ()) or ())
+
+    visit(tree.body)
     return list(dict.fromkeys(names))
 
 
