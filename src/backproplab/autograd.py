@@ -21,8 +21,11 @@ import math
 import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+
+from backproplab.validation import input_array, rows_array
 
 
 def _number(x, what: str) -> float:
@@ -400,6 +403,112 @@ def two_paths(w: float = 2.0) -> Value:
     J = w * v
     J.label = "J"
     return J
+
+
+def gate_patterns(x: float = 3.0, y: float = -4.0, z: float = 2.0,
+                  w: float = -1.0) -> Value:
+    """J = 2·(x·y + max(z, w)) as a graph: the three patterns of the backward flow.
+
+    The add node s = p + m passes its gradient unchanged to both inputs, the multiply node
+    p = x·y passes each input the other one times its gradient, and the max m = max(z, w)
+    passes all of it to the larger input (CS231n's example). ``Value`` has no max of two
+    nodes: m is built as relu(z − w) + w, which is z where z > w and w elsewhere. Nodes:
+    p = x·y, d = z − w, r = relu(d), m = r + w, s = p + m, J = 2·s.
+    """
+    x, y, z, w = Value(x, "x"), Value(y, "y"), Value(z, "z"), Value(w, "w")
+    p = x * y
+    p.label = "p"
+    d = z - w
+    d.label = "d"
+    r = d.relu()
+    r.label = "r"
+    m = r + w
+    m.label = "m"
+    s = p + m
+    s.label = "s"
+    J = 2 * s
+    J.label = "J"
+    return J
+
+
+# ---- a multilayer perceptron as a graph of scalars (bridge to chapter 3) -----------------
+
+HIDDEN_OPS = ("tanh", "sigmoid", "relu", "identity")
+
+
+class MLPGraph(NamedTuple):
+    """A network built from Values by ``mlp_graph``: its loss node and its parameter leaves.
+
+    ``W[l - 1][i][j]`` is the leaf of weight W^l_ij (labelled ``"W1[0,2]"`` and so on) and
+    ``b[l - 1][j]`` that of bias b^l_j, the layout of ``backproplab.mlp``'s params.
+    """
+
+    J: Value
+    W: list[list[list[Value]]]
+    b: list[list[Value]]
+
+    def inputs(self) -> list[Value]:
+        """Every weight and bias leaf, layer by layer (W row by row, then b)."""
+        return [leaf for W_l, b_l in zip(self.W, self.b)
+                for leaf in [v for row in W_l for v in row] + list(b_l)]
+
+    def grads(self) -> list[dict[str, np.ndarray]]:
+        """The leaves' ``grad`` as arrays: ``grads[l - 1] = {"W": (n_(l−1), n_l), "b": (n_l,)}``,
+        the layout of ``backproplab.mlp.backward``. Call ``J.backward()`` first."""
+        return [{"W": np.array([[v.grad for v in row] for row in W_l]),
+                 "b": np.array([v.grad for v in b_l])} for W_l, b_l in zip(self.W, self.b)]
+
+
+def mlp_graph(params, X, y, hidden: str = "tanh") -> MLPGraph:
+    """The network of ``backproplab.mlp`` and its loss, built from scalar Values.
+
+    ``params`` are mlp's layers ``{"W": (n_(l−1), n_l), "b": (n_l,)}`` (copied into leaves:
+    the arrays are not changed), ``X`` is (batch m, n_0) and ``y`` (m, n_L). Every neuron of
+    every sample is its own chain of nodes, z_j = b_j + Σ_i a_i·W_ij and a_j = f(z_j), with
+    the activation ``hidden`` (one of ``HIDDEN_OPS``) in the hidden layers, an identity
+    output, and mlp's "mse" loss J = 1/(2m) Σ (ŷ − y)². So ``J.backward()`` gives the
+    gradients that ``backproplab.mlp.loss_and_gradients(params, X, y, hidden, "identity",
+    "mse")`` computes with matrices.
+    """
+    if hidden not in HIDDEN_OPS:
+        raise ValueError(f"hidden must be one of {HIDDEN_OPS} (the activations Value has), "
+                         f"got {hidden!r}.")
+    X = input_array(X, params)
+    y = rows_array(y, "y", "(batch, n_outputs)")
+    n_out = params[-1]["W"].shape[1]
+    if y.shape != (X.shape[0], n_out):
+        raise ValueError(f"y must have shape {(X.shape[0], n_out)}, one row of {n_out} "
+                         f"targets per row of X; got {y.shape}.")
+    W = [[[Value(W_l[i, j], f"W{l}[{i},{j}]") for j in range(W_l.shape[1])]
+          for i in range(W_l.shape[0])] for l, W_l in enumerate((p["W"] for p in params), 1)]
+    b = [[Value(b_l[j], f"b{l}[{j}]") for j in range(len(b_l))]
+         for l, b_l in enumerate((p["b"] for p in params), 1)]
+    squares = []
+    for x_row, y_row in zip(X, y):
+        a = [Value(x_i) for x_i in x_row]
+        for l in range(len(params)):
+            z = [_weighted_sum(a, [row[j] for row in W[l]], b[l][j]) for j in range(len(b[l]))]
+            last = l == len(params) - 1
+            a = z if last or hidden == "identity" else [getattr(z_j, hidden)() for z_j in z]
+        squares += [(a_j - y_j) ** 2 for a_j, y_j in zip(a, y_row)]
+    J = _sum(squares) * (1 / (2 * X.shape[0]))
+    J.label = "J"
+    return MLPGraph(J, W, b)
+
+
+def _weighted_sum(a: list[Value], w: list[Value], b: Value) -> Value:
+    """z = b + a_1·w_1 + a_2·w_2 + …, one node per product and per sum."""
+    z = b
+    for a_i, w_i in zip(a, w):
+        z = z + a_i * w_i
+    return z
+
+
+def _sum(terms: list[Value]) -> Value:
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
 
 
 # ---- the graph as a formula, to check grads against SymPy ------------------------------

@@ -301,3 +301,86 @@ def test_grads_match_torch_float64(name):
     assert out.item() == pytest.approx(data, rel=1e-12)
     for i, (ours, leaf) in enumerate(zip(grads, leaves)):
         assert relative_error(ours, leaf.grad.item()) <= 1e-12, f"{name}: dJ/dx{i}"
+
+
+# ---- the gate patterns and the MLP built from Values ------------------------------------
+
+def test_gate_patterns_add_distributes_multiply_swaps_max_routes():
+    from backproplab.autograd import gate_patterns
+
+    J = gate_patterns(x=3.0, y=-4.0, z=2.0, w=-1.0)  # J = 2·(x·y + max(z, w))
+    J.backward()
+    n = nodes_by_label(J)
+    assert J.data == 2 * (3.0 * -4.0 + 2.0)
+    upstream = n["s"].grad
+    assert upstream == 2.0
+    assert n["p"].grad == upstream and n["m"].grad == upstream       # add: unchanged
+    assert n["x"].grad == -4.0 * n["p"].grad                         # multiply: the other
+    assert n["y"].grad == 3.0 * n["p"].grad
+    assert (n["z"].grad, n["w"].grad) == (n["m"].grad, 0.0)          # max: the larger
+    J = gate_patterns(z=-2.0, w=-1.0)
+    J.backward()
+    n = nodes_by_label(J)
+    assert n["m"].data == -1.0 and (n["z"].grad, n["w"].grad) == (0.0, n["m"].grad)
+
+
+def _small_net(sizes, m, seed):
+    import numpy as np
+
+    from backproplab.mlp import init_params
+
+    rng = np.random.default_rng(seed)
+    params = init_params(sizes, rng)
+    for layer in params:
+        layer["b"] = rng.standard_normal(layer["b"].shape) * 0.3
+    return params, rng.standard_normal((m, sizes[0])), rng.standard_normal((m, sizes[-1]))
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "sigmoid", "relu", "identity"])
+def test_mlp_graph_has_the_gradients_of_the_matrix_network(hidden):
+    import numpy as np
+
+    from backproplab.autograd import mlp_graph
+    from backproplab.mlp import copy_params, loss_and_gradients
+
+    params, X, y = _small_net([3, 4, 5, 2], m=6, seed=4)
+    before = copy_params(params)
+    graph = mlp_graph(params, X, y, hidden=hidden)
+    graph.J.backward()
+    loss, grads = loss_and_gradients(params, X, y, hidden=hidden, output="identity",
+                                     loss="mse")
+    assert abs(graph.J.data - loss) <= 1e-12 * max(1.0, abs(loss))
+    for mine, theirs in zip(graph.grads(), grads):
+        for key in ("W", "b"):
+            assert mine[key].shape == theirs[key].shape
+            assert np.max(np.abs(mine[key] - theirs[key])) <= 1e-12, key
+    assert all(np.array_equal(a[k], b[k]) for a, b in zip(params, before) for k in "Wb")
+    assert len(graph.inputs()) == sum(p["W"].size + p["b"].size for p in params)
+    assert graph.W[1][2][3].label == "W2[2,3]" and graph.b[0][1].label == "b1[1]"
+
+
+def test_mlp_graph_counts_nodes_as_the_formula_says():
+    from backproplab.autograd import mlp_graph
+
+    params, X, y = _small_net([3, 4, 2], m=5, seed=0)
+    J = mlp_graph(params, X, y, hidden="tanh").J
+    # per sample: 3 inputs, 2 nodes per multiply-add (4·3 + 2·4 of them), 4 tanh,
+    # 3 per output (constant y, subtraction, square); then 10 squares summed by 9 nodes,
+    # the 26 parameter leaves, and the constant 1/(2m) with its product
+    per_sample = 3 + 2 * (3 * 4 + 4 * 2) + 4 + 3 * 2
+    leaves = 3 * 4 + 4 + 4 * 2 + 2
+    assert len(topological_order(J)) == 5 * per_sample + 9 + leaves + 2
+
+
+@pytest.mark.parametrize("args, error, message", [
+    (dict(hidden="softmax"), ValueError, "hidden must be one of"),
+    (dict(y=[[1.0, 2.0, 3.0]]), ValueError, "y must have shape"),
+    (dict(X=[[1.0, 2.0]]), ValueError, "first layer expects 3"),
+])
+def test_mlp_graph_errors_say_what_to_change(args, error, message):
+    from backproplab.autograd import mlp_graph
+
+    params, X, y = _small_net([3, 4, 2], m=1, seed=0)
+    call = {"params": params, "X": X, "y": y, **args}
+    with pytest.raises(error, match=message):
+        mlp_graph(**call)
