@@ -1,6 +1,6 @@
 """Backprop Lab's helper package: the code the book's chapters show and run.
 
-One module per chapter topic — ``derivatives`` (chapter 1), ``autograd`` (chapter 2),
+One module per chapter topic — ``derivatives`` (chapter 1), ``autograd`` and ``forward_mode`` (chapter 2),
 ``mlp`` (chapter 3), ``optimizers`` and ``surfaces`` (chapter 4), ``deepnets`` (chapter 5),
 ``rnn`` and ``time_gradients`` (chapter 6, backpropagation through time), ``sentiment``,
 ``torch_models`` and ``keras_models`` (chapter 6, the review data and the framework models)
