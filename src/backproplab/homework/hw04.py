@@ -5,7 +5,7 @@ holds the task, never its answers (the hidden tests compute those):
 
 - question 1: ``n`` samples and a ``batch_size`` that does not divide it (mini-batches that
   keep the last short batch, or drop it on request);
-- question 2: an optimizer the chapter did not show (Nesterov momentum, AdamW, AdaGrad,
+- question 2: an optimizer the package does not have (Nesterov momentum, AdamW, AdaGrad,
   AdaMax, AMSGrad or RMSProp with momentum) with its hyperparameters ``hyper``, and its
   state's names (``STATE_NAMES``);
 - question 3: a rotated quadratic bowl ``L(w) = ½ wᵀ A w`` and a momentum ``beta``, whose
