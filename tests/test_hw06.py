@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from homework_tools import cells_by_id, notebook_path, reference_source, run_with_answers
+from shortcuts_hw06 import LAYOUT_Q3  # PyTorch's weights reshaped, not transposed
 
 from backproplab.homework import hw06
 from backproplab.variants import StudentIdError
@@ -210,25 +211,6 @@ def _h0_forgotten(v) -> str:
     return source.replace('grads["h0"] = dh.sum(axis=0)', 'grads["h0"] = dh[0]')
 
 
-LAYOUT_Q3 = '''
-def train_lstm(X, Y, seed):   # trained well, but PyTorch's weights reshaped instead of transposed
-    torch.manual_seed(seed)
-    lstm, head = nn.LSTM(X.shape[2], variant.n_h, batch_first=True), nn.Linear(variant.n_h, 1)
-    optimizer = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=0.01)
-    X_t, Y_t = torch.tensor(X, dtype=torch.float32), torch.tensor(Y, dtype=torch.float32)
-    for _ in range(30):
-        for start in range(0, len(X_t), 64):
-            optimizer.zero_grad()
-            out, _ = lstm(X_t[start:start + 64])
-            ((head(out) - Y_t[start:start + 64]) ** 2).mean().backward()
-            optimizer.step()
-    n_in, n_h = X.shape[2], variant.n_h
-    with torch.no_grad():
-        return {"W_x": lstm.weight_ih_l0.numpy().reshape(n_in, 4 * n_h),
-                "W_h": lstm.weight_hh_l0.numpy().reshape(n_h, 4 * n_h),
-                "b": (lstm.bias_ih_l0 + lstm.bias_hh_l0).numpy(),
-                "W_y": head.weight.numpy().reshape(n_h, 1), "b_y": head.bias.numpy()}
-'''
 
 
 @pytest.mark.slow
