@@ -136,6 +136,21 @@ def forward(params, X, hidden="sigmoid", output="identity") -> Cache:
     return Cache(z, a)
 
 
+def cache_nbytes(cache) -> int:
+    """Bytes of the arrays a forward pass keeps for the backward pass (chapter 3's
+    ``sec-backprop-memory``): the sum of ``nbytes`` over every ``z[l]`` and ``a[l]`` of
+    ``cache``, ``a[0] = X`` included and ``z[0] = None`` skipped. For a batch of m rows and
+    widths n_0 … n_L that is m · (n_0 + 2 · (n_1 + … + n_L)) · itemsize: it grows with the
+    batch, the widths and the depth."""
+    return sum(array.nbytes for array in (*cache.z, *cache.a) if array is not None)
+
+
+def params_nbytes(params) -> int:
+    """Bytes of the parameters: the sum of ``nbytes`` over every layer's ``W`` and ``b``.
+    For widths n_0 … n_L that is Σ_l (n_(l−1) + 1) · n_l · itemsize, whatever the batch."""
+    return sum(array.nbytes for layer in params for array in layer.values())
+
+
 # ---------------------------------------------------------------------------------------
 # Backward pass: four small steps and the loop over them
 # ---------------------------------------------------------------------------------------
@@ -335,7 +350,8 @@ def centre_pixels(X, reference=None, floor=0.1) -> np.ndarray:
 
 __all__ = [
     "BackwardSteps", "Cache", "Dataset", "Params", "accuracy", "backward", "bias_gradient",
-    "centre_pixels", "class_labels", "compute_loss", "copy_params", "forward", "hidden_delta", "init_params", "layer_forward",
-    "load_digits_dataset", "loss_and_gradients", "one_hot", "output_delta", "predict",
+    "cache_nbytes", "centre_pixels", "class_labels", "compute_loss", "copy_params", "forward",
+    "hidden_delta", "init_params", "layer_forward", "load_digits_dataset",
+    "loss_and_gradients", "one_hot", "output_delta", "params_nbytes", "predict",
     "weight_gradient",
 ]

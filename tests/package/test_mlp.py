@@ -19,6 +19,7 @@ from backproplab.mlp import (
     accuracy,
     backward,
     bias_gradient,
+    cache_nbytes,
     centre_pixels,
     class_labels,
     compute_loss,
@@ -29,6 +30,7 @@ from backproplab.mlp import (
     load_digits_dataset,
     loss_and_gradients,
     output_delta,
+    params_nbytes,
     predict,
     weight_gradient,
 )
@@ -365,3 +367,18 @@ def test_centre_pixels_centres_and_scales_by_the_reference():
                                (test - X.mean(axis=0)) / (X.std(axis=0) + 0.1), rtol=1e-12)
     with pytest.raises(ValueError, match="same number of columns"):
         centre_pixels(test[:, :3], reference=X)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sizes, m", [([3, 5, 2], 4), ([4, 6, 5, 4, 3], 7), ([3, 4, 2], 1)])
+def test_cache_and_params_nbytes_count_every_array(sizes, m, dtype):
+    params, X, _ = make_problem(sizes, m, "mse", dtype=dtype)
+    cache = forward(params, X, "tanh", "identity")
+    itemsize = np.dtype(dtype).itemsize
+    # a[0] = X, then z and a for every layer; W and b for every layer
+    assert cache_nbytes(cache) == m * (sizes[0] + 2 * sum(sizes[1:])) * itemsize
+    assert params_nbytes(params) == sum((n_in + 1) * n_out for n_in, n_out
+                                        in zip(sizes[:-1], sizes[1:])) * itemsize
+    assert isinstance(cache_nbytes(cache), int) and isinstance(params_nbytes(params), int)
+    doubled = forward(params, np.concatenate([X, X]), "tanh", "identity")
+    assert cache_nbytes(doubled) == 2 * cache_nbytes(cache)  # linear in the batch
