@@ -115,23 +115,75 @@ REFERENCE_IMPLEMENTATIONS = {
     "backproplab.losses": ("mse_delta", "cross_entropy_delta", "binary_cross_entropy_delta"),
 }
 
+#: PyTorch's automatic differentiation, by module: what an answer that must compute its
+#: gradients by hand may not call (``{**REFERENCE_IMPLEMENTATIONS, **AUTOGRAD_ENTRY_POINTS}``).
+#: ``loss.backward()`` runs ``torch.autograd.backward``; ``torch.func``'s and
+#: ``torch.autograd.functional``'s transforms end in ``torch.autograd.grad`` (reverse mode) or
+#: in ``forward_ad``'s dual numbers (forward mode); both reverse-mode entry points run the
+#: engine through ``_engine_run_backward`` (the name ``torch.compiler`` patches too), so a
+#: route that none of the public names catches still stops there.
+AUTOGRAD_ENTRY_POINTS = {
+    "torch.autograd": ("backward", "grad", "_engine_run_backward"),
+    "torch.autograd.graph": ("_engine_run_backward",),
+    "torch.autograd.functional": ("vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"),
+    "torch.autograd.forward_ad": ("dual_level", "enter_dual_level", "make_dual", "unpack_dual"),
+    "torch.func": ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
+                   "linearize"),
+}
+
+_CALLED_AS = {  # how a student wrote the call that reached these names
+    "torch.autograd.backward": "torch.autograd.backward (what loss.backward() runs)",
+    "torch.autograd._engine_run_backward": "PyTorch's backward engine",
+    "torch.autograd.graph._engine_run_backward": "PyTorch's backward engine",
+}
+
+
+def refusal(what: str, qualified: str) -> str:
+    """The message of a stand-in: ``what`` (the answer's name) called ``qualified``
+    (``"module.name"``), which the exercise does not allow; it says why and what to do."""
+    if qualified.startswith("backproplab."):
+        return (f"{what} calls the book's reference implementation {qualified}; the exercise "
+                "is to write that formula yourself (NumPy operations only).")
+    if qualified.startswith("torch."):
+        return (f"{what} calls {_CALLED_AS.get(qualified, qualified)}: PyTorch's automatic "
+                "differentiation computes the gradients for you; the exercise is to write the "
+                "backward pass yourself (NumPy operations only).")
+    return (f"{what} calls {qualified}, which this exercise does not allow; write that step "
+            "yourself (NumPy operations only).")
+
+
+def _import_or_none(module_name: str):
+    """The module ``module_name``, or None when it is not installed (a student's machine
+    without PyTorch: nothing of it to hide). A module that is there but fails to import
+    raises as usual."""
+    import importlib
+
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        missing = error.name or ""
+        if missing and (module_name == missing or module_name.startswith(missing + ".")):
+            return None
+        raise
+
 
 def call_without_reference(function, *args, reference=REFERENCE_IMPLEMENTATIONS, **kwargs):
     """Call ``function(*args, **kwargs)`` with the package's reference implementations
     replaced by stand-ins that fail with a message: an answer that only calls them earns no
     points.
 
-    The reference functions are replaced in their modules, wherever the answer's notebook
-    bound them to a name (``from backproplab.mlp import hidden_delta``) and in the answer's
-    closure, and put back afterwards, also when the call fails.
+    ``reference`` maps a module's name to the names replaced in it (default
+    :data:`REFERENCE_IMPLEMENTATIONS`; add :data:`AUTOGRAD_ENTRY_POINTS` where gradients are
+    to be written by hand). They are replaced in their modules, wherever the answer's
+    notebook bound them to a name (``from backproplab.mlp import hidden_delta``) and in the
+    answer's closure, and put back afterwards, also when the call fails. A module that is
+    not installed (``torch`` on a machine without PyTorch) has nothing to replace.
 
     A ``function`` whose type has ``__guarded_call__`` (an autograder's stand-in for a
     student's function in another process) is handed the call instead, with this
     function's name, ``"backproplab.checks:call_without_reference"``: the grader runs this
     function there (its ``c.SandboxedExecute.call_guards``).
     """
-    import importlib
-
     if hasattr(type(function), "__guarded_call__"):
         # The guarded-call protocol: ``function`` stands for a function in another process
         # (an autograder's remote function); the replacing happens there, where it runs.
@@ -143,15 +195,15 @@ def call_without_reference(function, *args, reference=REFERENCE_IMPLEMENTATIONS,
 
     def stand_in(qualified: str):
         def refuse(*_args, **_kwargs):
-            raise AssertionError(
-                f"{what} calls the book's reference implementation {qualified}; the exercise "
-                "is to write that formula yourself (NumPy operations only).")
+            raise AssertionError(refusal(what, qualified))
         return refuse
 
     try:
         originals = {}
         for module_name, names in reference.items():
-            module = importlib.import_module(module_name)
+            module = _import_or_none(module_name)
+            if module is None:
+                continue
             for name in names:
                 if name not in module.__dict__:  # a reference the package no longer has (a
                     continue                     # released notebook may still name it)
