@@ -168,6 +168,62 @@ F_PRIME_OF_A = {
         "    return a_prev.T @ delta + variant.lam * W, delta.sum(axis=0) + variant.lam\n"),
 }
 
+# Forward passes written with torch tensors and the derivatives left to PyTorch's autograd:
+# f' from z recovered by inverting f (q1), the layer's loss (q2) and the whole loss (q4)
+# differentiated by .backward(). The tests of q1, q2 and q4 hide torch's autograd.
+_TORCH_F = (
+    "import torch\n"
+    "def _f_t(z, name):\n"
+    "    if name == 'leaky_relu':\n"
+    "        return torch.where(z > 0, z, variant.leak * z)\n"
+    "    if name == 'elu':\n"
+    "        return torch.where(z > 0, z, variant.alpha * torch.expm1(torch.clamp(z, max=0)))\n"
+    "    if name == 'softplus':\n"
+    "        return torch.nn.functional.softplus(variant.beta * z) / variant.beta\n"
+    "    return torch.sigmoid(z) if name == 'sigmoid' else torch.tanh(z)\n")
+TORCH_AUTOGRAD = {
+    "q1_answer": (
+        _TORCH_F
+        + "def hidden_delta(delta, W, a_hidden, layer):\n"
+          "    name, a = variant.hidden[layer - 1], np.asarray(a_hidden, dtype=float)\n"
+          "    if name == 'leaky_relu':\n"
+          "        z = np.where(a > 0, a, a / variant.leak)\n"
+          "    elif name == 'elu':\n"
+          "        z = np.where(a > 0, a, np.log1p(np.maximum(a / variant.alpha, -1 + 1e-300)))\n"
+          "    else:\n"
+          "        z = np.log(np.expm1(variant.beta * a)) / variant.beta\n"
+          "    z_t = torch.tensor(z, requires_grad=True)\n"
+          "    _f_t(z_t, name).sum().backward()\n"
+          "    return (delta @ W.T) * z_t.grad.numpy()\n"),
+    "q2_answer": (
+        "import torch\n"
+        "def weight_and_bias_gradients(a_prev, delta, W):\n"
+        "    W_t = torch.tensor(np.asarray(W, dtype=float), requires_grad=True)\n"
+        "    b_t = torch.zeros(np.shape(delta)[1], dtype=torch.float64, requires_grad=True)\n"
+        "    loss = ((torch.tensor(a_prev) @ W_t + b_t) * torch.tensor(delta)).sum()\n"
+        "    (loss + variant.lam / 2 * (W_t ** 2).sum()).backward()\n"
+        "    return W_t.grad.numpy(), b_t.grad.numpy()\n"),
+    "q4_answer": (
+        _TORCH_F
+        + "def backprop(params, X, Y):\n"
+          "    P = [{k: torch.tensor(np.asarray(v, dtype=float), requires_grad=True) for k, v in p.items()}\n"
+          "         for p in params]\n"
+          "    a = torch.tensor(np.asarray(X, dtype=float))\n"
+          "    for layer, p in enumerate(P, start=1):\n"
+          "        name = variant.hidden[layer - 1] if layer < 3 else variant.output\n"
+          "        a = _f_t(a @ p['W'] + p['b'], name)\n"
+          "    r, c = a - torch.tensor(np.asarray(Y, dtype=float)), variant.loss_constant\n"
+          "    if variant.loss_name == 'squared':\n"
+          "        terms = r ** 2 / 2\n"
+          "    elif variant.loss_name == 'pseudo_huber':\n"
+          "        terms = c * c * (torch.sqrt(1 + (r / c) ** 2) - 1)\n"
+          "    else:\n"
+          "        terms = c * c * torch.log(torch.cosh(r / c))\n"
+          "    loss = terms.sum() / len(X) + variant.lam / 2 * sum((p['W'] ** 2).sum() for p in P)\n"
+          "    loss.backward()\n"
+          "    return [{k: v.grad.numpy() for k, v in p.items()} for p in P]\n"),
+}
+
 SHORTCUTS = {
     "pasted_chapter": ("the chapter's hidden_delta, weight_gradient, bias_gradient and "
                        "backward pasted, adapted minimally", PASTED_CHAPTER),
@@ -185,6 +241,9 @@ SHORTCUTS = {
                   NUMERICAL),
     "f_prime_of_a": ("f'(z) evaluated at a instead of z; the penalty on the bias too",
                      F_PRIME_OF_A),
+    "torch_autograd": ("forward passes in torch, the derivatives by .backward() (f' from z "
+                       "recovered by inverting f, the layer's and the network's loss)",
+                       TORCH_AUTOGRAD),
 }
 
 

@@ -67,6 +67,45 @@ def norm_backward(dy, x, gamma, h=1e-6):
     return dx
 '''
 
+# The forward passes written with torch tensors and the gradients left to PyTorch's autograd
+# (loss.backward()): no backward pass of one's own.
+TORCH_AUTOGRAD_Q1 = '''
+import torch
+
+def layer_gradient_norms(params, X, Y):
+    P = [{key: torch.tensor(np.asarray(value, dtype=float), requires_grad=True)
+          for key, value in layer.items()} for layer in params]
+    a = torch.tensor(X, dtype=torch.float64)
+    for layer in P[:-1]:
+        z = a @ layer["W"] + layer["b"]
+        p = float(variant.act_param)
+        a = torch.where(z > 0, z, p * z) if variant.activation == "leaky_relu" else p * torch.tanh(z)
+    z_out, Y_t = a @ P[-1]["W"] + P[-1]["b"], torch.tensor(Y, dtype=torch.float64)
+    if variant.loss == "mse":
+        loss = ((z_out - Y_t) ** 2).sum() / (2 * len(X))
+    else:
+        loss = -(Y_t * torch.log_softmax(z_out, dim=1)).sum() / len(X)
+    loss.backward()
+    return np.array([float(layer[variant.measure].grad.norm()) for layer in P])
+'''
+
+TORCH_AUTOGRAD_Q3 = '''
+import torch
+
+def norm_backward(dy, x, gamma):
+    x_t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    axis = 0 if variant.norm.startswith("batch") else 1
+    if variant.norm.endswith("rms"):
+        centred, var = x_t, (x_t ** 2).mean(dim=axis, keepdim=True)
+    else:
+        centred = x_t - x_t.mean(dim=axis, keepdim=True)
+        ddof = 1 if variant.norm == "batch_unbiased" else 0
+        var = (centred ** 2).sum(dim=axis, keepdim=True) / (x.shape[axis] - ddof)
+    y = torch.tensor(gamma) * centred / torch.sqrt(var + float(variant.eps))
+    (y * torch.tensor(dy)).sum().backward()
+    return x_t.grad.numpy()
+'''
+
 SHORTCUTS = {
     "pasted_chapter": (
         "the chapter's gradient_norms and batch-norm backward pasted, He's scale typed", {
@@ -120,6 +159,11 @@ def norm_backward(dy, x, gamma):
         "the chapter's Xavier/He variances typed for the variant's condition, no factor", {
             "q2_answer": "weight_var = {'forward': 2 / n_in, 'backward': 2 / n_out, "
                          "'average': 2 / (n_in + n_out)}[variant.condition]\n",
+        }),
+    "torch_autograd": (
+        "the forward passes in torch, the gradients by loss.backward()", {
+            "q1_answer": TORCH_AUTOGRAD_Q1,
+            "q3_answer": TORCH_AUTOGRAD_Q3,
         }),
 }
 

@@ -115,6 +115,29 @@ def train_lstm(X, Y, seed):
                 "b_y": head.bias.numpy()}
 '''
 
+# The forward pass written with torch tensors and the gradients left to PyTorch's autograd
+# (loss.backward()): no backward pass of one's own. Question 1's test hides torch's autograd
+# (question 3's does not: it trains with it).
+TORCH_AUTOGRAD_Q1 = '''
+def rnn_gradients(params, X, Y):
+    P = {key: torch.tensor(np.asarray(value, dtype=float), requires_grad=True)
+         for key, value in params.items()}
+    X_t, Y_t = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
+    m, T = X.shape[:2]
+    weights = hw06.step_weights(variant, T)
+    h = P["h0"].expand(m, -1)
+    loss = 0
+    for t in range(T):
+        z = X_t[:, t] @ P["W_x"] + h @ P["W_h"] + P["b"]
+        if variant.activation == "leaky_relu":
+            h = torch.where(z > 0, z, float(variant.act_param) * z)
+        else:
+            h = z / (1 + z.abs())
+        loss = loss + float(weights[t]) * ((h @ P["W_y"] + P["b_y"] - Y_t[:, t]) ** 2).sum() / (2 * m)
+    loss.backward()
+    return {key: value.grad.numpy() for key, value in P.items()}
+'''
+
 SHORTCUTS = {
     "pasted_chapter": (
         "the chapter's rnn_backward, the cell path dL/dc·f and the sentiment loop pasted", {
@@ -147,6 +170,10 @@ SHORTCUTS = {
     "numerical": (
         "central differences of the given loss instead of a backward pass", {
             "q1_answer": NUMERICAL_Q1,
+        }),
+    "torch_autograd": (
+        "question 1's forward pass in torch, its gradients by loss.backward()", {
+            "q1_answer": TORCH_AUTOGRAD_Q1,
         }),
 }
 

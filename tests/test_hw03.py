@@ -278,3 +278,57 @@ def test_concrete_answers_pass_for_their_student_only():
     assert own == dict.fromkeys(TEST_CELLS)
     other = run_with_answers("hw03", concrete_answers(hw03.variant("carol77")), "dave88")
     assert all(other[cell] is not None for cell in TEST_CELLS), other
+
+
+# ---- PyTorch's autograd is hidden in questions 1, 2 and 4 ------------------------------
+
+TORCH_AUTOGRAD = SHORTCUTS["torch_autograd"][1]
+
+
+def _covering(variants, n_max=12):
+    """A few variants that together show every hidden activation, output and loss."""
+    chosen, seen = [], set()
+    for v in variants:
+        values = {("h", v.hidden[0]), ("h", v.hidden[1]), ("o", v.output), ("l", v.loss_name)}
+        if not values <= seen:
+            seen |= values
+            chosen.append(v)
+    return chosen[:n_max]
+
+
+def test_torch_autograd_answers_compute_the_gradients(variants):
+    """The shortcuts are real ones: unhindered, .backward() gives the right answers."""
+    for v in _covering(variants):
+        namespace = {"np": np, "variant": v}
+        for grade_id in ("q1_answer", "q2_answer", "q4_answer"):
+            exec(TORCH_AUTOGRAD[grade_id], namespace)
+        params, X, Y = v.data()
+        got = namespace["backprop"](params, X, Y)
+        want = reference_gradients(v, params, X, Y)
+        for layer in range(3):
+            for key in ("W", "b"):
+                np.testing.assert_allclose(got[layer][key], want[layer][key], rtol=1e-9,
+                                           atol=1e-12, err_msg=f"{v} d{key} of layer {layer + 1}")
+        rng = np.random.default_rng(5)
+        a, delta, W = rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), rng.normal(size=(3, 2))
+        dW, db = namespace["weight_and_bias_gradients"](a, delta, W)
+        np.testing.assert_allclose(dW, a.T @ delta + v.lam * W, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(db, delta.sum(axis=0), rtol=1e-12, atol=1e-12)
+        for layer in (1, 2):
+            z = rng.choice([-1.0, 1.0], size=(4, 3)) * rng.uniform(0.1, 2.0, size=(4, 3))
+            h = 1e-6
+            slope = (v.activate(z + h, layer) - v.activate(z - h, layer)) / (2 * h)
+            np.testing.assert_allclose(
+                namespace["hidden_delta"](delta, W, v.activate(z, layer), layer),
+                (delta @ W.T) * slope, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.slow
+def test_torch_autograd_answers_fail_with_a_message():
+    results = run_with_answers("hw03", TORCH_AUTOGRAD, "s1234567")
+    for cell, name in (("q1_test", "hidden_delta"), ("q2_test", "weight_and_bias_gradients"),
+                       ("q4_test", "backprop")):
+        assert results[cell].startswith(
+            f"AssertionError: {name} calls torch.autograd.backward (what loss.backward() runs): "
+            "PyTorch's automatic differentiation computes the gradients for you"), results
+    assert results["q3_test"] is None, results

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from homework_tools import cells_by_id, notebook_path, reference_source, run_with_answers
+from shortcuts_hw05 import TORCH_AUTOGRAD_Q1, TORCH_AUTOGRAD_Q3
 
 from backproplab.homework import hw05
 from backproplab.variants import StudentIdError
@@ -323,3 +324,33 @@ def test_visible_messages_do_not_state_the_expected_value():
     for number in _numbers(message):
         assert all(abs(number - e) > 1e-3 * abs(e) for e in expected), message
     assert "kappa" not in message and "1 +" not in message
+
+
+# ---- PyTorch's autograd is hidden in questions 1 and 3 ---------------------------------
+
+@pytest.mark.parametrize("student", [LEAKY_CE_W, TANH_B, BATCH_UNBIASED, LAYER])
+def test_torch_autograd_answers_compute_the_gradients(student):
+    """The shortcuts are real ones: unhindered, loss.backward() gives the right answers."""
+    v = hw05.variant(student)
+    params, X, Y = hw05.random_network(v, np.random.default_rng(v.seed_q1))
+    answers = {"np": np, "variant": v}
+    exec(TORCH_AUTOGRAD_Q1 + TORCH_AUTOGRAD_Q3, answers)
+    np.testing.assert_allclose(answers["layer_gradient_norms"](params, X, Y),
+                               _norms(v, params, X, Y), rtol=1e-10, atol=1e-14)
+    nb = nbformat.read(notebook_path("hw05"), as_version=4)
+    reference = {"np": np, "variant": v}
+    exec(reference_source(cells_by_id(nb)["q3_answer"]), reference)
+    x, gamma, _, dy = hw05.norm_batch(v, np.random.default_rng(v.seed_q3))
+    np.testing.assert_allclose(answers["norm_backward"](dy, x, gamma),
+                               reference["norm_backward"](dy, x, gamma), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_torch_autograd_answers_fail_with_a_message():
+    results = run_with_answers("hw05", {"q1_answer": TORCH_AUTOGRAD_Q1,
+                                        "q3_answer": TORCH_AUTOGRAD_Q3}, LEAKY_CE_W)
+    for cell, name in (("q1_test", "layer_gradient_norms"), ("q3_test", "norm_backward")):
+        assert results[cell].startswith(
+            f"AssertionError: {name} calls torch.autograd.backward (what loss.backward() runs): "
+            "PyTorch's automatic differentiation computes the gradients for you"), results
+    assert results["q2_test"] is None, results

@@ -20,7 +20,10 @@ import numpy as np
 import pytest
 import sympy as sp
 from homework_tools import cells_by_id, notebook_path, reference_source, run_with_answers
-from shortcuts_hw06 import LAYOUT_Q3  # PyTorch's weights reshaped, not transposed
+from shortcuts_hw06 import (
+    LAYOUT_Q3,  # PyTorch's weights reshaped, not transposed
+    TORCH_AUTOGRAD_Q1,  # the forward pass in torch, loss.backward()
+)
 
 from backproplab.homework import hw06
 from backproplab.variants import StudentIdError
@@ -243,3 +246,36 @@ def test_slips_fail_with_a_message():
     assert "every other gradient is right: h0 is one vector shared" in results["q1_test"], results
     assert "cell_gradient uses z" in results["q2_test"], results
     assert "conversion to the book's layout is wrong" in results["q3_test"], results
+
+
+# ---- PyTorch's autograd: hidden in question 1, allowed in question 3 -------------------
+
+AUTOGRAD_MESSAGE = ("rnn_gradients calls torch.autograd.backward (what loss.backward() runs): "
+                    "PyTorch's automatic differentiation computes the gradients for you")
+
+
+@pytest.mark.parametrize("student", [_variant_with(lambda v, a=a: v.activation == a)
+                                     for a in ("leaky_relu", "softsign")])
+def test_torch_autograd_answer_computes_the_gradients(student):
+    """The shortcut is a real one: unhindered, loss.backward() gives question 1's gradients."""
+    import torch
+
+    v = hw06.variant(student)
+    params, X, Y = hw06.random_problem(v, np.random.default_rng(v.seed_q1))
+    namespace = {"np": np, "torch": torch, "hw06": hw06, "variant": v}
+    exec(TORCH_AUTOGRAD_Q1, namespace)
+    want = _answer_namespace(v, "q1_answer", act=lambda z: hw06.activation(v, z))[
+        "rnn_gradients"](params, X, Y)
+    got = namespace["rnn_gradients"](params, X, Y)
+    for key in hw06.PARAM_KEYS:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-13, err_msg=key)
+
+
+@pytest.mark.slow
+def test_torch_autograd_fails_question_1_only():
+    """Question 1's test hides torch's autograd and says so; question 3 still trains with
+    loss.backward() in the same notebook."""
+    results = run_with_answers("hw06", {"q1_answer": TORCH_AUTOGRAD_Q1}, "budi77.santoso")
+    assert results["q1_test"].startswith(f"AssertionError: {AUTOGRAD_MESSAGE}"), results
+    assert "write the backward pass yourself" in results["q1_test"], results
+    assert results["q2_test"] is None and results["q3_test"] is None, results
