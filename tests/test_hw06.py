@@ -24,6 +24,7 @@ from shortcuts_hw06 import (
     LAYOUT_Q3,  # PyTorch's weights reshaped, not transposed
     TORCH_AUTOGRAD_Q1,  # the forward pass in torch, loss.backward()
 )
+from shortcuts_hw06 import TYPED_CHAPTER_Q1 as CHAPTER_Q1  # tanh BPTT, loss on the last step
 
 from backproplab.homework import hw06
 from backproplab.variants import StudentIdError
@@ -185,26 +186,6 @@ PEEPHOLE_F = _variant_with(lambda v: v.cell == "peephole_f" and v.reduction == "
 COUPLED = _variant_with(lambda v: v.cell == "coupled" and v.activation == "leaky_relu")
 Q3_STUB = "def train_lstm(X, Y, seed):\n    raise NotImplementedError()\n"
 
-# Question 1: the chapter's tanh BPTT with the loss on the last step (and h0 = 0's gradient).
-CHAPTER_Q1 = '''
-def rnn_gradients(params, X, Y):
-    m, T = X.shape[:2]
-    hs, zs = [np.tile(params["h0"], (m, 1))], []
-    for t in range(T):
-        zs.append(X[:, t] @ params["W_x"] + hs[-1] @ params["W_h"] + params["b"])
-        hs.append(act(zs[-1]))
-    e = (hs[-1] @ params["W_y"] + params["b_y"] - Y[:, -1]) / m
-    grads = {"W_y": hs[-1].T @ e, "b_y": e.sum(axis=0), "W_x": 0, "W_h": 0, "b": 0}
-    dh = e @ params["W_y"].T
-    for t in reversed(range(T)):
-        delta = dh * (1 - np.tanh(zs[t]) ** 2)
-        grads["W_x"] = grads["W_x"] + X[:, t].T @ delta
-        grads["W_h"] = grads["W_h"] + hs[t].T @ delta
-        grads["b"] = grads["b"] + delta.sum(axis=0)
-        dh = delta @ params["W_h"].T
-    grads["h0"] = np.zeros_like(params["h0"])
-    return grads
-'''
 
 
 def _h0_forgotten(v) -> str:
