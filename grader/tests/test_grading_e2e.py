@@ -157,7 +157,7 @@ def test_wrong_answers_are_filled_in(course):
     """The "wrong" notebook holds the wrong answers and the correct q2, and no stub."""
     code = submitted_code(course, "wrong")
     assert all(answer in code for answer in WRONG_ANSWERS.values())
-    assert "for flat, index in enumerate(np.ndindex(w.shape))" in code  # the correct q2
+    assert "for position, index in enumerate(np.ndindex(w.shape))" in code  # the correct q2
     assert "STUDENT_ID = 'wrong'" in code
     assert "NotImplementedError" not in code
     assert "NotImplementedError" not in submitted_code(course, "correct")
