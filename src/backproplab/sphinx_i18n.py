@@ -11,6 +11,8 @@ the theme do not do on their own:
   ``<link rel="alternate" hreflang=...>`` tags;
 - display equations are not messages: code, equations and computed numbers are the same
   objects in both editions, so they never enter a catalogue (``UntranslatableMath``);
+- the captions of the toctrees that ``_toc.yml`` inserts (sphinx-external-toc, after
+  Sphinx's Locale transform has run) are translated too (``TranslateInsertedToctrees``);
 - ``{glue:text}`` in a translated paragraph: Sphinx parses a translation as a document of its
   own, which has no notebook and so no glue data; the role then pastes the value the page's
   notebook glued (``TranslatedPasteTextRole``), so numbers are the English page's numbers.
@@ -26,7 +28,10 @@ from pathlib import Path
 from docutils import nodes
 from myst_nb.ext.glue.roles import PasteTextRole
 from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
+from sphinx import addnodes
+from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
 TEMPLATES = Path(__file__).parent / "templates"
 SWITCH_TEMPLATE = "language-switch.html"
@@ -56,6 +61,34 @@ class UntranslatableMath(SphinxTransform):
     def apply(self, **kwargs) -> None:
         for node in self.document.findall(nodes.math_block):
             node["translatable"] = False
+
+
+class TranslateInsertedToctrees(SphinxTransform):
+    """Translate captions of toctrees inserted from ``_toc.yml``.
+
+    sphinx-external-toc inserts them at priority 100, after Sphinx's Locale transform (20),
+    so their captions ("Chapters", ...) are extracted into the root page's catalogue by the
+    gettext builder but never replaced; this does the replacement, with the same catalogue.
+    """
+
+    default_priority = 110
+
+    def apply(self, **kwargs) -> None:
+        if not self.config.language or self.config.language == "en":
+            return
+        toctrees = list(self.document.findall(addnodes.toctree))
+        if not toctrees:
+            return
+        dirs = [str(Path(self.env.srcdir) / d) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, has_catalog = init_locale(dirs, self.config.language, domain)
+        if not has_catalog:
+            return
+        for toctree in toctrees:
+            caption = toctree.get("caption")
+            if caption and catalog.gettext(caption) != caption:
+                toctree.preserve_original_messages()
+                toctree.apply_translated_message(caption, catalog.gettext(caption))
 
 
 class TranslatedPasteTextRole(PasteTextRole):
@@ -119,6 +152,7 @@ def add_language_switch(app, pagename, templatename, context, doctree) -> None:
 def setup(app):
     app.add_config_value("i18n_editions", DEFAULT_EDITIONS, "html", types=[list])
     app.add_transform(UntranslatableMath)
+    app.add_transform(TranslateInsertedToctrees)
     app.add_role_to_domain("glue", "text", TranslatedPasteTextRole(), override=True)
     app.connect("config-inited", add_templates)
     app.connect("html-page-context", add_language_switch)
