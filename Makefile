@@ -71,11 +71,11 @@ book-id: book-en $(I18N_CONF)/conf.py
 
 # The gettext builder keeps its own doctrees (it versions nodes; the html doctrees refuse it).
 pot: $(I18N_CONF)/conf.py
-	$(SPHINX_I18N) -b gettext -d _build/gettext-doctrees -D gettext_compact=0 . _build/gettext
+	$(SPHINX_I18N) -b gettext -d _build/gettext-doctrees -D nb_execution_mode=off -D suppress_warnings=mystnb.glue . _build/gettext
 	$(BIN)/sphinx-intl update -p _build/gettext -l id -d locales
 
 i18n-status:
-	$(BIN)/python scripts/i18n_status.py --locale id
+	$(BIN)/python tests/i18n_tools.py --locale id
 
 exercises: $(STAMP)
 	$(BIN)/python -m backproplab_grader.course release --all

@@ -1,6 +1,7 @@
-"""How far the Indonesian edition is: messages per page, translated, fuzzy, untranslated.
+"""How far the Indonesian edition is: messages per page, translated, fuzzy, untranslated;
+and whether a translation kept its message's markup (roles, math, code, links).
 
-    python scripts/i18n_status.py [--locale id] [--locales-dir locales]
+    python tests/i18n_tools.py [--locale id] [--locales-dir locales]      (make i18n-status)
 
 Reads the catalogues locales/<locale>/LC_MESSAGES/**/*.po (made by `make pot`, see
 docs/i18n-design.md) and prints one line per page; exits 1 if a page listed in
@@ -10,7 +11,9 @@ locales/<locale>/complete.txt has an untranslated or fuzzy message.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +63,56 @@ def complete_pages(locales_dir: Path, locale: str) -> list[str]:
     return [line for line in lines if line]
 
 
+# What a translation must carry over unchanged: roles with their targets ({glue:text}`key:fmt`,
+# {eq}`label`, {ref}`label`, ...), inline code and link targets, as many times as the English
+# has them; and every piece of inline math of the English (a translation may add some, e.g.
+# name the variable a pronoun stands for).
+ROLE_CODE_LINK = re.compile(r"\{[\w:-]+\}`[^`]*`|(?<![`}])`[^`]+`|\]\([^)]*\)")
+MATH = re.compile(r"\$[^$]+\$")
+
+
+def markup_problems(msgid: str, msgstr: str) -> list[str]:
+    """What a translation lost or added of its English message's roles, code, links and math
+    (empty if nothing)."""
+    source, target = Counter(ROLE_CODE_LINK.findall(msgid)), Counter(ROLE_CODE_LINK.findall(msgstr))
+    problems = [f"lacks {piece}" for piece in (source - target).elements()]
+    problems += [f"adds {piece}" for piece in (target - source).elements()]
+    lost_math = Counter(MATH.findall(msgid)) - Counter(MATH.findall(msgstr))
+    problems += [f"lacks {piece}" for piece in lost_math.elements()]
+    return problems
+
+
+def markup_mismatches(po_path: Path) -> list[tuple[str, list[str]]]:
+    """Translated messages of a catalogue whose msgstr lost (or added) a role, code or link,
+    or lost a piece of math: (msgid, problems)."""
+    found = []
+    for entry in polib.pofile(str(po_path)):
+        if entry.obsolete or not entry.msgstr:
+            continue
+        if problems := markup_problems(entry.msgid, entry.msgstr):
+            found.append((entry.msgid, problems))
+    return found
+
+
+PASTED = re.compile(r'<span class="pasted-text">(.*?)</span>', re.S)
+
+
+def edition_differences(site: Path, subdir: str = "id") -> list[str]:
+    """Pages of the edition in ``site/subdir`` whose glued numbers (``{glue:text}``, in page
+    order) differ from the English page's, or that the English site lacks; empty if none."""
+    differences = []
+    for translated in sorted((site / subdir).rglob("*.html")):
+        name = translated.relative_to(site / subdir)
+        english = site / name
+        if not english.is_file():
+            differences.append(f"{name}: no English page")
+            continue
+        ours, theirs = (PASTED.findall(p.read_text()) for p in (translated, english))
+        if ours != theirs:
+            differences.append(f"{name}: glued values {ours[:5]}... != English {theirs[:5]}...")
+    return differences
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locale", default="id")
@@ -77,7 +130,14 @@ def main(argv: list[str] | None = None) -> int:
                   if p not in by_page or not by_page[p].complete]
     for page in unfinished:
         print(f"declared complete but not: {page}", file=sys.stderr)
-    return 1 if unfinished else 0
+    messages_dir = args.locales_dir / args.locale / "LC_MESSAGES"
+    broken = [(path, found) for path in sorted(messages_dir.rglob("*.po"))
+              if (found := markup_mismatches(path))]
+    for path, found in broken:
+        for msgid, problems in found:
+            print(f"{path.name}: the translation of {msgid[:50]!r}... {', '.join(problems)}",
+                  file=sys.stderr)
+    return 1 if unfinished or broken else 0
 
 
 if __name__ == "__main__":
