@@ -9,7 +9,8 @@ the theme do not do on their own:
 - a language switch in the header of every page, linking to the same page in the other
   edition (``edition_url``, the template ``templates/language-switch.html``), and
   ``<link rel="alternate" hreflang=...>`` tags;
-- display equations are not messages: code, equations and computed numbers are the same
+- display equations, and paragraphs (table cells) of only math, code and references, are
+  not messages: code, equations and computed numbers are the same
   objects in both editions, so they never enter a catalogue (``UntranslatableMath``);
 - the captions of the toctrees that ``_toc.yml`` inserts (sphinx-external-toc, after
   Sphinx's Locale transform has run) are translated too (``TranslateInsertedToctrees``);
@@ -34,6 +35,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 SWITCH_TEMPLATE = "language-switch.html"
 DEFAULT_EDITIONS = [["en", "English", ""], ["id", "Indonesia", "id"]]
 TITLES = {"en": "Read this page in English", "id": "Baca halaman ini dalam bahasa Indonesia"}
@@ -53,14 +55,33 @@ def edition_url(pagename: str, suffix: str, here: str, there: str) -> str:
     return "../" * depth + there_prefix + pagename + suffix
 
 
+def has_words(paragraph: nodes.Element) -> bool:
+    """Whether a paragraph has text outside math, code and references (a table cell such as
+    ``$w$``, `` `sp.diff` `` or ``{eq}`eq-derivative``` has none)."""
+    skipped = (nodes.math, nodes.literal, addnodes.pending_xref, nodes.reference)
+
+    def words(node: nodes.Node) -> str:
+        if isinstance(node, skipped):
+            return ""
+        if isinstance(node, nodes.Text):
+            return str(node)
+        return "".join(words(child) for child in node.children)
+
+    return any(character.isalpha() for character in words(paragraph))
+
+
 class UntranslatableMath(SphinxTransform):
-    """Display equations stay out of the catalogues (before Sphinx's Locale transform, 20)."""
+    """Display equations, and paragraphs of nothing but math, code and references, stay out
+    of the catalogues (this runs before Sphinx's Locale transform, priority 20)."""
 
     default_priority = 10
 
     def apply(self, **kwargs) -> None:
         for node in self.document.findall(nodes.math_block):
             node["translatable"] = False
+        for node in self.document.findall(nodes.paragraph):
+            if not has_words(node):
+                node["translatable"] = False
 
 
 class TranslateInsertedToctrees(SphinxTransform):
@@ -119,6 +140,7 @@ class TranslatedPasteTextRole(PasteTextRole):
 def add_templates(app, config) -> None:
     """Put the switch template on the template path and into the article header."""
     config.templates_path = [*config.templates_path, str(TEMPLATES)]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
     options = config.html_theme_options
     header_end = options.get("article_header_end", ["article-header-buttons.html"])
     if isinstance(header_end, str):
@@ -155,5 +177,6 @@ def setup(app):
     app.add_transform(TranslateInsertedToctrees)
     app.add_role_to_domain("glue", "text", TranslatedPasteTextRole(), override=True)
     app.connect("config-inited", add_templates)
+    app.add_css_file("language-switch.css")
     app.connect("html-page-context", add_language_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
