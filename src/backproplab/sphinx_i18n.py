@@ -24,6 +24,7 @@ Configuration (``sphinx.config`` in ``_config.yml``): ``i18n_editions``, a list 
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from pathlib import Path
 
 from docutils import nodes
@@ -172,6 +173,12 @@ def add_language_switch(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
+    # TranslatedPasteTextRole builds on myst-nb's glue internals (PasteTextRole, the
+    # document's "nb_renderer", create_pending_glue_ref): checked with myst-nb 1.4.
+    if not version("myst-nb").startswith("1."):
+        raise RuntimeError(f"backproplab.sphinx_i18n was written for myst-nb 1.x, found "
+                           f"{version('myst-nb')}: check TranslatedPasteTextRole against its "
+                           "glue roles, then update this check")
     app.add_config_value("i18n_editions", DEFAULT_EDITIONS, "html", types=[list])
     app.add_transform(UntranslatableMath)
     app.add_transform(TranslateInsertedToctrees)
