@@ -1,0 +1,144 @@
+"""How far the Indonesian edition is: messages per page, translated, fuzzy, untranslated;
+and whether a translation kept its message's markup (roles, math, code, links).
+
+    python tests/i18n_tools.py [--locale id] [--locales-dir locales]      (make i18n-status)
+
+Reads the catalogues locales/<locale>/LC_MESSAGES/**/*.po (made by `make pot`, see
+docs/i18n-design.md) and prints one line per page; exits 1 if a page listed in
+locales/<locale>/complete.txt has an untranslated or fuzzy message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class PageStatus:
+    page: str          # document name, e.g. "book/01-derivatives"
+    messages: int      # msgids in the catalogue (obsolete ones not counted)
+    translated: int    # translated and not fuzzy
+    fuzzy: int         # translated once, English changed since: to be revisited
+    untranslated: int
+
+    @property
+    def complete(self) -> bool:
+        return self.translated == self.messages
+
+
+def page_status(po_path: Path, messages_dir: Path) -> PageStatus:
+    """Counts for one catalogue; ``messages_dir`` is its LC_MESSAGES folder."""
+    catalogue = polib.pofile(str(po_path))
+    entries = [entry for entry in catalogue if not entry.obsolete]
+    fuzzy = sum(1 for entry in entries if "fuzzy" in entry.flags)
+    translated = sum(1 for entry in entries if entry.translated())
+    page = po_path.relative_to(messages_dir).with_suffix("").as_posix()
+    return PageStatus(page, len(entries), translated, fuzzy,
+                      len(entries) - translated - fuzzy)
+
+
+def locale_status(locales_dir: Path, locale: str) -> list[PageStatus]:
+    messages_dir = locales_dir / locale / "LC_MESSAGES"
+    if not messages_dir.is_dir():
+        raise FileNotFoundError(f"no catalogues in {messages_dir}: run `make pot` first "
+                                "(docs/i18n-design.md)")
+    return [page_status(path, messages_dir) for path in sorted(messages_dir.rglob("*.po"))]
+
+
+def complete_pages(locales_dir: Path, locale: str) -> list[str]:
+    """The pages declared finished in locales/<locale>/complete.txt (one per line, # comments)."""
+    listing = locales_dir / locale / "complete.txt"
+    if not listing.is_file():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in listing.read_text().splitlines())
+    return [line for line in lines if line]
+
+
+# What a translation must carry over unchanged: roles with their targets ({glue:text}`key:fmt`,
+# {eq}`label`, {ref}`label`, ...), inline code and link targets, as many times as the English
+# has them; and every piece of inline math of the English (a translation may add some, e.g.
+# name the variable a pronoun stands for).
+ROLE_CODE_LINK = re.compile(r"\{[\w:-]+\}`[^`]*`|(?<![`}])`[^`]+`|\]\([^)]*\)")
+MATH = re.compile(r"\$[^$]+\$")
+
+
+def markup_problems(msgid: str, msgstr: str) -> list[str]:
+    """What a translation lost or added of its English message's roles, code, links and math
+    (empty if nothing)."""
+    source, target = Counter(ROLE_CODE_LINK.findall(msgid)), Counter(ROLE_CODE_LINK.findall(msgstr))
+    problems = [f"lacks {piece}" for piece in (source - target).elements()]
+    problems += [f"adds {piece}" for piece in (target - source).elements()]
+    lost_math = Counter(MATH.findall(msgid)) - Counter(MATH.findall(msgstr))
+    problems += [f"lacks {piece}" for piece in lost_math.elements()]
+    return problems
+
+
+def markup_mismatches(po_path: Path) -> list[tuple[str, list[str]]]:
+    """Translated messages of a catalogue whose msgstr lost (or added) a role, code or link,
+    or lost a piece of math: (msgid, problems)."""
+    found = []
+    for entry in polib.pofile(str(po_path)):
+        if entry.obsolete or not entry.msgstr:
+            continue
+        if problems := markup_problems(entry.msgid, entry.msgstr):
+            found.append((entry.msgid, problems))
+    return found
+
+
+PASTED = re.compile(r'<span class="pasted-text">(.*?)</span>', re.S)
+
+
+def edition_differences(site: Path, subdir: str = "id") -> list[str]:
+    """Pages of the edition in ``site/subdir`` whose glued numbers (``{glue:text}``, in page
+    order) differ from the English page's, or that the English site lacks; empty if none."""
+    differences = []
+    for translated in sorted((site / subdir).rglob("*.html")):
+        name = translated.relative_to(site / subdir)
+        english = site / name
+        if not english.is_file():
+            differences.append(f"{name}: no English page")
+            continue
+        ours, theirs = (PASTED.findall(p.read_text()) for p in (translated, english))
+        if ours != theirs:
+            differences.append(f"{name}: glued values {ours[:5]}... != English {theirs[:5]}...")
+    return differences
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--locale", default="id")
+    parser.add_argument("--locales-dir", type=Path, default=ROOT / "locales")
+    args = parser.parse_args(argv)
+    statuses = locale_status(args.locales_dir, args.locale)
+    print(f"{'page':40} {'messages':>8} {'done':>6} {'fuzzy':>6} {'todo':>6}")
+    for s in statuses:
+        print(f"{s.page:40} {s.messages:8d} {s.translated:6d} {s.fuzzy:6d} {s.untranslated:6d}")
+    total = [sum(getattr(s, f) for s in statuses)
+             for f in ("messages", "translated", "fuzzy", "untranslated")]
+    print(f"{'total':40} {total[0]:8d} {total[1]:6d} {total[2]:6d} {total[3]:6d}")
+    by_page = {s.page: s for s in statuses}
+    unfinished = [p for p in complete_pages(args.locales_dir, args.locale)
+                  if p not in by_page or not by_page[p].complete]
+    for page in unfinished:
+        print(f"declared complete but not: {page}", file=sys.stderr)
+    messages_dir = args.locales_dir / args.locale / "LC_MESSAGES"
+    broken = [(path, found) for path in sorted(messages_dir.rglob("*.po"))
+              if (found := markup_mismatches(path))]
+    for path, found in broken:
+        for msgid, problems in found:
+            print(f"{path.name}: the translation of {msgid[:50]!r}... {', '.join(problems)}",
+                  file=sys.stderr)
+    return 1 if unfinished or broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The Indonesian edition's catalogues (issue 16, docs/i18n-design.md): finished pages have no
+untranslated or fuzzy message, translations keep their message's numbers, references, code
+and math, and the catalogues hold exactly the messages of the current English pages."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import polib
+import pytest
+from i18n_tools import (
+    complete_pages,
+    edition_differences,
+    locale_status,
+    markup_mismatches,
+    markup_problems,
+)
+from repo_tools import ROOT, VENV_BIN, copy_worktree  # tests/ is on sys.path (pyproject)
+
+LOCALES = ROOT / "locales"
+MESSAGES = LOCALES / "id" / "LC_MESSAGES"
+
+
+def test_pages_declared_complete_are_translated_and_not_fuzzy():
+    status = {s.page: s for s in locale_status(LOCALES, "id")}
+    declared = complete_pages(LOCALES, "id")
+    assert declared, "locales/id/complete.txt lists no page"
+    unfinished = [f"{page}: {status[page].untranslated} untranslated, {status[page].fuzzy} "
+                  "fuzzy (the English changed: revisit the translation, then remove '#, fuzzy')"
+                  for page in declared if page in status and not status[page].complete]
+    missing = [page for page in declared if page not in status]
+    assert not missing, f"no catalogue for {missing}: run `make pot`"
+    assert not unfinished, "\n".join(unfinished)
+
+
+def test_translations_keep_numbers_references_code_and_math():
+    broken = [f"{path.relative_to(MESSAGES)}: {msgid[:50]!r}...: {', '.join(problems)}"
+              for path in sorted(MESSAGES.rglob("*.po"))
+              for msgid, problems in markup_mismatches(path)]
+    assert not broken, "translations that changed their message's markup:\n" + "\n".join(broken)
+
+
+def test_markup_check_catches_a_lost_number_and_lost_math():
+    english = "moves $J$ to {glue:text}`n3_J_nudged:.6f`, see {eq}`eq-nudge` and `nudge`"
+    assert markup_problems(english, "menggeser $J$ ke {glue:text}`n3_J_nudged:.6f`, lihat "
+                                    "{eq}`eq-nudge` dan `nudge`") == []
+    assert markup_problems(english, "menggeser $J$ ke 9.006001, lihat {eq}`eq-nudge` dan "
+                                    "`nudge`") == ["lacks {glue:text}`n3_J_nudged:.6f`"]
+    assert markup_problems(english, "menggeser J ke {glue:text}`n3_J_nudged:.6f`, lihat "
+                                    "{eq}`eq-nudge` dan `nudge`") == ["lacks $J$"]
+
+
+@pytest.mark.slow
+def test_catalogues_hold_the_messages_of_the_current_english_pages(tmp_path):
+    """Fails when an English paragraph changed and `make pot` was not run (its translation
+    then becomes fuzzy and must be revisited) or a catalogue holds a message no page has."""
+    repo = tmp_path / "repo"
+    copy_worktree(ROOT, repo)
+    run = {"cwd": repo, "capture_output": True, "text": True, "timeout": 600}
+    made = subprocess.run([str(VENV_BIN / "jupyter-book"), "config", "sphinx", "."], **run)
+    assert made.returncode == 0, made.stderr[-2000:]
+    # Outputs are never messages: extraction needs no execution (nor the jupyter cache).
+    built = subprocess.run([str(VENV_BIN / "sphinx-build"), "-q", "-b", "gettext",
+                            "-D", "nb_execution_mode=off", "-D", "suppress_warnings=mystnb.glue",
+                            ".", str(tmp_path / "pot")], **run)
+    assert built.returncode == 0, built.stderr[-2000:]
+    problems = []
+    for pot in sorted((tmp_path / "pot").rglob("*.pot")):
+        name = pot.relative_to(tmp_path / "pot").with_suffix(".po")
+        po = MESSAGES / name
+        english = {e.msgid for e in polib.pofile(str(pot))}
+        held = ({e.msgid for e in polib.pofile(str(po)) if not e.obsolete}
+                if po.is_file() else set())
+        problems += [f"{name}: new or changed English, not in the catalogue: {m[:60]!r}"
+                     for m in sorted(english - held)]
+        problems += [f"{name}: message no longer in the English page: {m[:60]!r}"
+                     for m in sorted(held - english)]
+    assert not problems, "run `make pot` and revisit the fuzzy messages:\n" + "\n".join(
+        problems[:30])
+
+
+@pytest.mark.slow
+def test_both_editions_build_and_show_the_same_numbers(tmp_path):
+    """`make book` in a copy: both editions, warnings as errors; the Indonesian pages paste the
+    English pages' glued values and carry a switch back to the English page."""
+    repo = tmp_path / "repo"
+    copy_worktree(ROOT, repo)
+    venv = Path(VENV_BIN).parent
+    # -o: the copy uses this virtual environment as it is (never reinstalls into it).
+    result = subprocess.run(["make", "book", f"VENV={venv}", "-o", str(venv / ".installed")],
+                            cwd=repo, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    site = repo / "_build" / "html"
+    assert not edition_differences(site, "id"), edition_differences(site, "id")
+    page = (site / "id" / "book" / "01-derivatives.html").read_text()
+    assert 'href="../../book/01-derivatives.html" class="btn btn-sm btn-language-switch"' in page
+    assert '<html lang="id"' in page
+    shutil.rmtree(repo / "_build" / ".jupyter_cache", ignore_errors=True)
