@@ -66,7 +66,7 @@ $(I18N_CONF)/conf.py: _config.yml _toc.yml $(STAMP)
 	$(BIN)/jupyter-book config sphinx . && mv conf.py $(I18N_CONF)/conf.py
 
 book-id: book-en $(I18N_CONF)/conf.py
-	$(SPHINX_I18N) -b html -D language=id -D "html_theme_options.search_bar_text=Cari di buku ini..." -d _build/id/doctrees $(JB_FLAGS) . _build/id/html
+	$(SPHINX_I18N) -b html -D language=id -D "html_theme_options.search_bar_text=Cari di buku ini..." -D "math_eqref_format=Pers. ({number})" -d _build/id/doctrees $(JB_FLAGS) . _build/id/html
 	rm -rf _build/html/id && cp -r _build/id/html _build/html/id
 
 # The gettext builder keeps its own doctrees (it versions nodes; the html doctrees refuse it).
