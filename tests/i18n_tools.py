@@ -69,12 +69,20 @@ def complete_pages(locales_dir: Path, locale: str) -> list[str]:
 # name the variable a pronoun stands for).
 ROLE_CODE_LINK = re.compile(r"\{[\w:-]+\}`[^`]*`|(?<![`}])`[^`]+`|\]\([^)]*\)")
 MATH = re.compile(r"\$[^$]+\$")
+# A role with a title, {doc}`Homework 6 <../exercises/...>`: its title is text to translate,
+# its name and target must stay.
+TITLED_ROLE = re.compile(r"^(\{[\w:-]+\}`)[^`<]*(<[^`>]+>`)$")
+
+
+def markup_pieces(text: str) -> Counter:
+    """The roles (titles left out), inline code and link targets of a message."""
+    return Counter(TITLED_ROLE.sub(r"\1\2", piece) for piece in ROLE_CODE_LINK.findall(text))
 
 
 def markup_problems(msgid: str, msgstr: str) -> list[str]:
     """What a translation lost or added of its English message's roles, code, links and math
     (empty if nothing)."""
-    source, target = Counter(ROLE_CODE_LINK.findall(msgid)), Counter(ROLE_CODE_LINK.findall(msgstr))
+    source, target = markup_pieces(msgid), markup_pieces(msgstr)
     problems = [f"lacks {piece}" for piece in (source - target).elements()]
     problems += [f"adds {piece}" for piece in (target - source).elements()]
     lost_math = Counter(MATH.findall(msgid)) - Counter(MATH.findall(msgstr))

@@ -41,7 +41,7 @@ def test_chapter_structure(executed):
     assert re.search(r":label: eq-", text), "the chapter should have labelled equations"
     assert "```{literalinclude} ../src/backproplab/" in text, "show code from the package"
     assert "## Summary" in text
-    assert re.search(r"## Terms: English – Bahasa Indonesia\n\n\| English \| Bahasa Indonesia", text)
+    assert re.search(r"## Terms: English – Bahasa Indonesia\n\n```{terms-table}\n```", text)
     assert re.search(r"\{doc\}`[^`]*<\.\./exercises/hw\d\d/", text), "link to the homework"
     widget_outputs = [o for cell in nb.cells if cell.cell_type == "code"
                       for o in cell.get("outputs", [])

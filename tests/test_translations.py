@@ -50,6 +50,13 @@ def test_markup_check_catches_a_lost_number_and_lost_math():
                                     "{eq}`eq-nudge` dan `nudge`") == ["lacks $J$"]
 
 
+def test_markup_check_lets_a_link_title_be_translated_but_not_its_target():
+    english = "{doc}`Homework 6 <../exercises/hw06/hw06-frameworks>` asks"
+    assert markup_problems(english, "{doc}`Tugas 6 <../exercises/hw06/hw06-frameworks>` meminta") == []
+    assert markup_problems(english, "{doc}`Tugas 6 <../exercises/hw05/hw05-frameworks>` meminta") != []
+    assert markup_problems(english, "{ref}`Tugas 6 <../exercises/hw06/hw06-frameworks>` meminta") != []
+
+
 @pytest.mark.slow
 def test_catalogues_hold_the_messages_of_the_current_english_pages(tmp_path):
     """Fails when an English paragraph changed and `make pot` was not run (its translation
