@@ -4,9 +4,9 @@ One module per chapter topic — ``derivatives`` (chapter 1), ``autograd`` and `
 ``mlp`` (chapter 3), ``optimizers`` and ``surfaces`` (chapter 4), ``deepnets`` (chapter 5),
 ``rnn`` and ``time_gradients`` (chapter 6, backpropagation through time), ``sentiment``,
 ``torch_models`` and ``keras_models`` (chapter 6, the review data and the framework models)
-— plus shared modules: ``validation``
-(argument checks, at the bottom), ``activations``, ``losses``, ``gradcheck``, ``training``
-(the one training loop, above ``mlp``, ``optimizers`` and ``deepnets``), ``plotting`` and
+— plus shared modules: ``i18n`` (messages in the reader's language,
+at the very bottom), ``validation`` (argument checks), ``activations``, ``losses``,
+``gradcheck``, ``training`` (the one training loop, above ``mlp``, ``optimizers`` and ``deepnets``), ``plotting`` and
 ``widgets`` (one module per chapter), ``checks`` (homework tests), ``variants`` and
 ``homework`` (per-student homework), ``sphinxext`` (the book's Binder links). The autograder
 is a distribution of its own (``backproplab_grader``, ``grader/``); this package knows

@@ -1,13 +1,17 @@
 """Checks used by the homework tests: each failure says, in a sentence, what is wrong.
 
 Shared by all homework notebooks (``solutions/`` and the released ``exercises/``). A check
-raises ``AssertionError`` with a message meant for the student; it never only prints.
+raises ``AssertionError`` with a message meant for the student, in the student's language
+(``backproplab.i18n``); it never only prints.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 
 
 def _fail(message: str) -> None:
@@ -17,21 +21,25 @@ def _fail(message: str) -> None:
 def check_number(value, what: str) -> float:
     """Check that ``value`` is one finite real number and return it as a float."""
     if isinstance(value, (bool, np.bool_)) or value is None:
-        _fail(f"{what} should be a number, but it is {value!r}.")
+        _fail(_("{what} should be a number, but it is {value!r}.").format(what=what, value=value))
     if isinstance(value, sp.Basic):
         if value.free_symbols:
-            _fail(f"{what} should be a number, but it still contains the symbol(s) "
-                  f"{sorted(map(str, value.free_symbols))}: substitute a value with .subs().")
+            _fail(_("{what} should be a number, but it still contains the symbol(s) "
+                    "{symbols}: substitute a value with .subs().").format(
+                what=what, symbols=sorted(map(str, value.free_symbols))))
         value = complex(value)
         if value.imag != 0:
-            _fail(f"{what} should be a real number, but it is {value}.")
+            _fail(_("{what} should be a real number, but it is {value}.").format(
+                what=what, value=value))
         value = value.real
     try:
         number = float(value)
     except (TypeError, ValueError):
-        _fail(f"{what} should be a number, but it is a {type(value).__name__}: {value!r}.")
+        _fail(_("{what} should be a number, but it is a {type}: {value!r}.").format(
+            what=what, type=type(value).__name__, value=value))
     if not np.isfinite(number):
-        _fail(f"{what} should be a finite number, but it is {number}.")
+        _fail(_("{what} should be a finite number, but it is {number}.").format(
+            what=what, number=number))
     return number
 
 
@@ -46,39 +54,45 @@ def check_close(actual, expected, what: str, *, rtol: float = 1e-6, atol: float 
     try:
         got = np.asarray(actual, dtype=float)
     except (TypeError, ValueError):
-        _fail(f"{what} should be numeric, but it is a {type(actual).__name__}: {actual!r}.")
+        _fail(_("{what} should be numeric, but it is a {type}: {actual!r}.").format(
+            what=what, type=type(actual).__name__, actual=actual))
     if got.shape != expected.shape:
-        _fail(f"{what} should have shape {expected.shape}, but it has shape {got.shape}. "
-              + hint)
+        _fail(_("{what} should have shape {expected}, but it has shape {got}. {hint}").format(
+            what=what, expected=expected.shape, got=got.shape, hint=hint))
     if not np.all(np.isfinite(got)):
-        _fail(f"{what} contains NaN or infinity: {got}. " + hint)
+        _fail(_("{what} contains NaN or infinity: {got}. {hint}").format(
+            what=what, got=got, hint=hint))
     close = np.abs(got - expected) <= atol + rtol * np.abs(expected)
     if not bool(np.all(close)):
         if expected.ndim == 0:
-            detail = f"expected {float(expected):.10g}, got {float(got):.10g}"
+            detail = _("expected {expected:.10g}, got {got:.10g}").format(
+                expected=float(expected), got=float(got))
         else:
             bad = np.argwhere(~close)[0]
             index = tuple(int(i) for i in bad)
-            detail = (f"at index {index} expected {expected[index]:.10g}, "
-                      f"got {got[index]:.10g}")
-        _fail(f"{what} is wrong: {detail}. {hint}".strip())
+            detail = _("at index {index} expected {expected:.10g}, got {got:.10g}").format(
+                index=index, expected=expected[index], got=got[index])
+        _fail(_("{what} is wrong: {detail}. {hint}").format(
+            what=what, detail=detail, hint=hint).strip())
 
 
 def check_expression(expr, allowed: set[sp.Symbol], what: str) -> sp.Expr:
     """Check that ``expr`` is a SymPy expression using only the ``allowed`` symbols."""
     if isinstance(expr, str):
-        _fail(f"{what} should be a SymPy expression built from symbols (like 2*w), "
-              f"not the string {expr!r}.")
+        _fail(_("{what} should be a SymPy expression built from symbols (like 2*w), "
+                "not the string {expr!r}.").format(what=what, expr=expr))
     if isinstance(expr, (int, float)) and not isinstance(expr, bool):
         expr = sp.Float(expr) if isinstance(expr, float) else sp.Integer(expr)
     if not isinstance(expr, sp.Expr):
-        _fail(f"{what} should be a SymPy expression, but it is a {type(expr).__name__}.")
+        _fail(_("{what} should be a SymPy expression, but it is a {type}.").format(
+            what=what, type=type(expr).__name__))
     extra = expr.free_symbols - set(allowed)
     if extra:
         names = ", ".join(sorted(map(str, extra)))
-        allowed_names = ", ".join(sorted(map(str, allowed))) or "no symbols"
-        _fail(f"{what} uses {names}, but it should depend only on {allowed_names}. "
-              "Use the symbols defined at the top of the notebook.")
+        allowed_names = ", ".join(sorted(map(str, allowed))) or _("no symbols")
+        _fail(_("{what} uses {names}, but it should depend only on {allowed}. "
+                "Use the symbols defined at the top of the notebook.").format(
+            what=what, names=names, allowed=allowed_names))
     return expr
 
 
@@ -97,13 +111,14 @@ def check_equivalent(expr, expected, allowed: set[sp.Symbol], what: str, *, hint
     rng = np.random.default_rng(20261123)
     f = sp.lambdify(symbols, expr - expected, "numpy")
     scale = sp.lambdify(symbols, expected, "numpy")
-    for _ in range(n_points):
+    for _point in range(n_points):
         point = rng.uniform(0.3, 2.0, size=len(symbols))
         gap, ref = complex(f(*point)), complex(scale(*point))
         if not abs(gap) <= 1e-9 * max(1.0, abs(ref)):
-            _fail(f"{what} is not equivalent to the correct expression (they differ, e.g. at "
-                  + ", ".join(f"{s} = {v:.3g}" for s, v in zip(symbols, point))
-                  + f"). {hint}".rstrip())
+            _fail(_("{what} is not equivalent to the correct expression (they differ, e.g. at "
+                    "{point}). {hint}").format(
+                what=what, point=", ".join(f"{s} = {v:.3g}" for s, v in zip(symbols, point)),
+                hint=hint).rstrip())
 
 
 #: The package's reference implementations that a homework answer must not call, by module.
@@ -132,9 +147,9 @@ AUTOGRAD_ENTRY_POINTS = {
 }
 
 _CALLED_AS = {  # how a student wrote the call that reached these names
-    "torch.autograd.backward": "torch.autograd.backward (what loss.backward() runs)",
-    "torch.autograd._engine_run_backward": "PyTorch's backward engine",
-    "torch.autograd.graph._engine_run_backward": "PyTorch's backward engine",
+    "torch.autograd.backward": N_("torch.autograd.backward (what loss.backward() runs)"),
+    "torch.autograd._engine_run_backward": N_("PyTorch's backward engine"),
+    "torch.autograd.graph._engine_run_backward": N_("PyTorch's backward engine"),
 }
 
 
@@ -142,14 +157,16 @@ def refusal(what: str, qualified: str) -> str:
     """The message of a stand-in: ``what`` (the answer's name) called ``qualified``
     (``"module.name"``), which the exercise does not allow; it says why and what to do."""
     if qualified.startswith("backproplab."):
-        return (f"{what} calls the book's reference implementation {qualified}; the exercise "
-                "is to write that formula yourself (NumPy operations only).")
+        return _("{what} calls the book's reference implementation {qualified}; the exercise "
+                 "is to write that formula yourself (NumPy operations only).").format(
+            what=what, qualified=qualified)
     if qualified.startswith("torch."):
-        return (f"{what} calls {_CALLED_AS.get(qualified, qualified)}: PyTorch's automatic "
-                "differentiation computes the gradients for you; the exercise is to write the "
-                "backward pass yourself (NumPy operations only).")
-    return (f"{what} calls {qualified}, which this exercise does not allow; write that step "
-            "yourself (NumPy operations only).")
+        return _("{what} calls {called}: PyTorch's automatic differentiation computes the "
+                 "gradients for you; the exercise is to write the backward pass yourself "
+                 "(NumPy operations only).").format(
+            what=what, called=_(_CALLED_AS.get(qualified, qualified)))
+    return _("{what} calls {qualified}, which this exercise does not allow; write that step "
+             "yourself (NumPy operations only).").format(what=what, qualified=qualified)
 
 
 def _import_or_none(module_name: str):
@@ -190,7 +207,9 @@ def call_without_reference(function, *args, reference=REFERENCE_IMPLEMENTATIONS,
         spec = {module: list(names) for module, names in reference.items()}
         return function.__guarded_call__(f"{__name__}:call_without_reference", args, kwargs,
                                          {"reference": spec})
-    what = getattr(function, "__name__", "your function")
+    what = getattr(function, "__name__", None)
+    if what is None:
+        what = _("your function")
     replaced = []  # (namespace, name, original)
 
     def stand_in(qualified: str):

@@ -9,7 +9,8 @@ Shared by chapter 3 (``book/03-delta-formulas.md``) and the homework from then o
   differences and returns a :class:`GradCheckReport`: whether they pass, which layer's W or
   b is wrong and where, and, for the common mistakes of ``MISTAKES``, which one explains
   the numbers. It recognises a mistake by recomputing the gradients *with* that mistake
-  and finding that they match the given ones. ``str(report)`` is a paragraph for students.
+  and finding that they match the given ones. ``str(report)`` is a paragraph for students,
+  in their language (``backproplab.i18n``; ``MISTAKES`` holds the English sentences).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from backproplab.activations import get_activation, get_hidden_activation
+from backproplab.i18n import N_, ngettext
+from backproplab.i18n import gettext as _
 from backproplab.losses import get_loss
 from backproplab.mlp import (
     BackwardSteps,
@@ -78,7 +81,8 @@ def relative_error(a, b) -> float:
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}.")
+        raise ValueError(_("cannot compare arrays of shapes {a} and {b}.").format(
+            a=a.shape, b=b.shape))
     if a.size == 0:
         return 0.0
     scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
@@ -91,69 +95,69 @@ def relative_error(a, b) -> float:
 
 MISTAKES: dict[str, tuple[str, str]] = {
     "missing_fprime": (
-        "the hidden delta is missing the factor f′(z_prev)",
-        "Multiply by the derivative of the earlier layer's activation: "
-        "delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden)."),
+        N_("the hidden delta is missing the factor f′(z_prev)"),
+        N_("Multiply by the derivative of the earlier layer's activation: "
+           "delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden).")),
     "W_not_transposed": (
-        "the hidden delta uses W where it needs W transposed",
-        "The delta of layer l has one column per neuron of layer l and W one row per neuron "
-        "of layer l − 1, so delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden). The shapes fit "
-        "either way only because this W is square, which is why nothing crashed."),
+        N_("the hidden delta uses W where it needs W transposed"),
+        N_("The delta of layer l has one column per neuron of layer l and W one row per neuron "
+           "of layer l − 1, so delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden). The shapes fit "
+           "either way only because this W is square, which is why nothing crashed.")),
     "fprime_of_wrong_layer": (
-        "the hidden delta multiplies by f′ of the wrong layer: f′(z) of the layer the delta "
-        "comes from instead of the earlier layer's f′(z_prev)",
-        "The delta of layer l − 1 takes layer l − 1's derivative: "
-        "delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden)."),
+        N_("the hidden delta multiplies by f′ of the wrong layer: f′(z) of the layer the delta "
+           "comes from instead of the earlier layer's f′(z_prev)"),
+        N_("The delta of layer l − 1 takes layer l − 1's derivative: "
+           "delta_prev = (delta @ W.T) * f'(z_prev) (eq-delta-hidden).")),
     "fprime_of_a": (
-        "f′ is applied to the activation a instead of the pre-activation z",
-        "Use f'(z_prev), not f'(a_prev) (eq-delta-hidden). For the sigmoid, "
-        "a_prev * (1 - a_prev) is right (it is σ′(z_prev) written with a), but "
-        "sigmoid_prime(a_prev) is not."),
+        N_("f′ is applied to the activation a instead of the pre-activation z"),
+        N_("Use f'(z_prev), not f'(a_prev) (eq-delta-hidden). For the sigmoid, "
+           "a_prev * (1 - a_prev) is right (it is σ′(z_prev) written with a), but "
+           "sigmoid_prime(a_prev) is not.")),
     "a_instead_of_a_prev": (
-        "dW uses the layer's own output a instead of its input a_prev",
-        "A weight's gradient is the activation at its input end times the delta at its "
-        "output end: dW = a_prev.T @ delta with a_prev = a[l − 1] (eq-dW)."),
+        N_("dW uses the layer's own output a instead of its input a_prev"),
+        N_("A weight's gradient is the activation at its input end times the delta at its "
+           "output end: dW = a_prev.T @ delta with a_prev = a[l − 1] (eq-dW).")),
     "z_instead_of_a_prev": (
-        "dW uses z_prev (before the activation) instead of a_prev = f(z_prev)",
-        "The weight multiplies a_prev in z = a_prev @ W + b, so dW = a_prev.T @ delta (eq-dW)."),
+        N_("dW uses z_prev (before the activation) instead of a_prev = f(z_prev)"),
+        N_("The weight multiplies a_prev in z = a_prev @ W + b, so dW = a_prev.T @ delta (eq-dW).")),
     "missing_1_over_m": (
-        "the gradients are m times too large: the 1/m of the mean loss is missing",
-        "The loss is a mean over the m samples of the batch, so the output delta carries a "
-        "factor 1/m (eq-delta-output-mse, eq-delta-output-ce); divide by m = X.shape[0] once."),
+        N_("the gradients are m times too large: the 1/m of the mean loss is missing"),
+        N_("The loss is a mean over the m samples of the batch, so the output delta carries a "
+           "factor 1/m (eq-delta-output-mse, eq-delta-output-ce); divide by m = X.shape[0] once.")),
     "divided_by_m_twice": (
-        "the gradients are m times too small: the 1/m is applied twice",
-        "Divide by m once, in the output delta; dW = a_prev.T @ delta and "
-        "db = delta.sum(axis=0) then need no further 1/m (eq-dW, eq-db)."),
+        N_("the gradients are m times too small: the 1/m is applied twice"),
+        N_("Divide by m once, in the output delta; dW = a_prev.T @ delta and "
+           "db = delta.sum(axis=0) then need no further 1/m (eq-dW, eq-db).")),
     "sign_flipped": (
-        "the gradients have the wrong sign",
-        "The output delta is built from y_hat − y, not y − y_hat (eq-delta-output-mse, "
-        "eq-delta-output-ce); gradient descent then subtracts lr * dW."),
+        N_("the gradients have the wrong sign"),
+        N_("The output delta is built from y_hat − y, not y − y_hat (eq-delta-output-mse, "
+           "eq-delta-output-ce); gradient descent then subtracts lr * dW.")),
     "missing_output_fprime": (
-        "the output delta is missing the factor f′(z_out)",
-        "With the MSE loss, delta = (y_hat − y) / m * f'(z_out) (eq-delta-output-mse); "
-        "the f′ cancels only for sigmoid + binary cross-entropy and softmax + cross-entropy."),
+        N_("the output delta is missing the factor f′(z_out)"),
+        N_("With the MSE loss, delta = (y_hat − y) / m * f'(z_out) (eq-delta-output-mse); "
+           "the f′ cancels only for sigmoid + binary cross-entropy and softmax + cross-entropy.")),
     "extra_output_fprime": (
-        "the output delta has an extra factor f′(z_out)",
-        "For sigmoid + binary cross-entropy, σ′(z_out) cancels the denominator of dL/dy_hat, "
-        "so delta = (y_hat − y) / m with no f′ (eq-delta-output-ce)."),
+        N_("the output delta has an extra factor f′(z_out)"),
+        N_("For sigmoid + binary cross-entropy, σ′(z_out) cancels the denominator of dL/dy_hat, "
+           "so delta = (y_hat − y) / m with no f′ (eq-delta-output-ce).")),
     "dW_transposed": (
-        "dW has the shape of W transposed",
-        "The gradient dW = a_prev.T @ delta has W's shape (n_in, n_out) (eq-dW); "
-        "delta.T @ a_prev gives its transpose."),
+        N_("dW has the shape of W transposed"),
+        N_("The gradient dW = a_prev.T @ delta has W's shape (n_in, n_out) (eq-dW); "
+           "delta.T @ a_prev gives its transpose.")),
     "db_not_summed": (
-        "db still has one row per sample",
-        "Sum delta over the batch: db = delta.sum(axis=0), shape (n_out,) (eq-db)."),
+        N_("db still has one row per sample"),
+        N_("Sum delta over the batch: db = delta.sum(axis=0), shape (n_out,) (eq-db).")),
     "wrong_shape": (
-        "a gradient does not have the shape of its parameter",
-        "Each gradient has its parameter's shape: dW that of W, db that of b (eq-dW, eq-db)."),
+        N_("a gradient does not have the shape of its parameter"),
+        N_("Each gradient has its parameter's shape: dW that of W, db that of b (eq-dW, eq-db).")),
     "not_finite": (
-        "the gradients contain NaN or infinity",
-        "Look for a division by zero or a log of 0; compute the output delta from z_out as "
-        "in eq-delta-output-ce instead of dividing by y_hat."),
+        N_("the gradients contain NaN or infinity"),
+        N_("Look for a division by zero or a log of 0; compute the output delta from z_out as "
+           "in eq-delta-output-ce instead of dividing by y_hat.")),
     "float32": (
-        "the gradients are float32",
-        "Float32 rounds at about 1e-7, as coarse as the tolerance of a gradient check: "
-        "compute in float64 (init_params(..., dtype=np.float64) and float64 X)."),
+        N_("the gradients are float32"),
+        N_("Float32 rounds at about 1e-7, as coarse as the tolerance of a gradient check: "
+           "compute in float64 (init_params(..., dtype=np.float64) and float64 X).")),
 }
 """Common mistakes ``check_gradients`` recognises: id → (what is wrong, what to change)."""
 
@@ -166,11 +170,11 @@ def layer_label(l: int, L: int) -> str:
     """How a report names layer ``l`` of ``L``: ``"layer 2 (hidden → output)"``."""
     def name(k: int) -> str:
         if k == 0:
-            return "input"
+            return _("input")
         if k == L:
-            return "output"
-        return "hidden" if L == 2 else f"hidden {k}"
-    return f"layer {l} ({name(l - 1)} → {name(l)})"
+            return _("output")
+        return _("hidden") if L == 2 else _("hidden {k}").format(k=k)
+    return _("layer {l} ({source} → {target})").format(l=l, source=name(l - 1), target=name(l))
 
 
 @dataclass(frozen=True)
@@ -196,8 +200,10 @@ class GradProblem:
         if self.note:
             return f"{head}: {self.note}"
         at = ", ".join(str(i) for i in self.index)
-        return (f"{head}: relative error {self.error:.2g}, largest at d{self.name}[{at}] "
-                f"(expected {self.expected:.6g}, got {self.got:.6g})")
+        return _("{head}: relative error {error:.2g}, largest at d{name}[{at}] "
+                 "(expected {expected:.6g}, got {got:.6g})").format(
+            head=head, error=self.error, name=self.name, at=at, expected=self.expected,
+            got=self.got)
 
 
 def _places(where) -> str:
@@ -205,11 +211,13 @@ def _places(where) -> str:
     layers = sorted({l for l, _ in where})
     names = {l: {n for k, n in where if k == l} for l in layers}
     if len({frozenset(n) for n in names.values()}) != 1:
-        return ", ".join(f"layer {l} d{n}" for l, n in where)
+        return ", ".join(_("layer {l} d{name}").format(l=l, name=n) for l, n in where)
     numbers = (str(layers[0]) if len(layers) == 1
-               else ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}")
-    arrays = " and ".join(f"d{n}" for n in sorted(names[layers[0]], key="Wb".index))
-    return f"layer{'s' if len(layers) > 1 else ''} {numbers}, {arrays}"
+               else _("{first} and {last}").format(first=", ".join(map(str, layers[:-1])),
+                                                   last=layers[-1]))
+    arrays = _(" and ").join(f"d{n}" for n in sorted(names[layers[0]], key="Wb".index))
+    return ngettext("layer {numbers}, {arrays}", "layers {numbers}, {arrays}",
+                    len(layers)).format(numbers=numbers, arrays=arrays)
 
 
 @dataclass(frozen=True)
@@ -223,8 +231,8 @@ class Diagnosis:
     @property
     def message(self) -> str:
         """What is wrong, where, and what to change, as a sentence."""
-        what, fix = MISTAKES[self.mistake]
-        places = f" (in {_places(self.where)})" if self.where else ""
+        what, fix = (_(text) for text in MISTAKES[self.mistake])
+        places = _(" (in {places})").format(places=_places(self.where)) if self.where else ""
         return f"{what}{places}. {fix}"
 
     def __str__(self) -> str:
@@ -247,7 +255,7 @@ class GradCheckReport:
     errors: dict
     rtol: float
     hint: str = ""
-    reference: str = "central differences"
+    reference: str = N_("central differences")
 
     @property
     def mistakes(self) -> tuple[str, ...]:
@@ -259,18 +267,22 @@ class GradCheckReport:
 
     def __str__(self) -> str:
         finite = {key: e for key, e in self.errors.items() if np.isfinite(e)}
+        reference = _(self.reference)
         if self.ok:
             (layer, name), worst = max(finite.items(), key=lambda item: item[1])
-            return (f"Gradient check passed: all {len(self.errors)} gradient arrays agree with "
-                    f"{self.reference}. The largest relative error is {worst:.2g} (layer "
-                    f"{layer}, d{name}), within the tolerance {self.rtol:g}.")
-        lines = [f"Gradient check failed: {len(self.problems)} of {len(self.errors)} gradient "
-                 f"arrays disagree with {self.reference} (tolerance {self.rtol:g})."]
+            return _("Gradient check passed: all {n} gradient arrays agree with {reference}. "
+                     "The largest relative error is {worst:.2g} (layer {layer}, d{name}), "
+                     "within the tolerance {rtol:g}.").format(
+                n=len(self.errors), reference=reference, worst=worst, layer=layer, name=name,
+                rtol=self.rtol)
+        lines = [_("Gradient check failed: {wrong} of {n} gradient arrays disagree with "
+                   "{reference} (tolerance {rtol:g}).").format(
+            wrong=len(self.problems), n=len(self.errors), reference=reference, rtol=self.rtol)]
         lines += [f"- {problem}." for problem in self.problems]
         if len(self.diagnosis) == 1:
-            lines.append(f"Likely cause: {self.diagnosis[0].message}")
+            lines.append(_("Likely cause: {message}").format(message=self.diagnosis[0].message))
         elif self.diagnosis:
-            lines.append("Likely causes:")
+            lines.append(_("Likely causes:"))
             lines += [f"- {d.message}" for d in self.diagnosis]
         if self.hint:
             lines.append(self.hint)
@@ -399,7 +411,8 @@ def check_gradients(params, X, y, grads, *, hidden, output, loss, rtol=1e-7, eps
     one ``{"W", "b"}`` dict per layer raise a ``TypeError`` (saying what was passed).
     """
     if reference not in ("numerical", "analytic"):
-        raise ValueError(f"reference must be 'numerical' or 'analytic'; got {reference!r}.")
+        raise ValueError(_("reference must be 'numerical' or 'analytic'; got {reference!r}.")
+                         .format(reference=reference))
     params64 = _float64_params(params)
     X64 = np.asarray(X, dtype=np.float64)
     L, m = len(params64), X64.shape[0]
@@ -408,10 +421,10 @@ def check_gradients(params, X, y, grads, *, hidden, output, loss, rtol=1e-7, eps
     if reference == "numerical":
         ref = numerical_gradients(
             lambda p: compute_loss(p, X64, y, hidden, output, loss), params64, eps)
-        reference_name = "central differences"
+        reference_name = N_("central differences")
     else:
         ref = backward(params64, cache, y, loss, hidden, output)
-        reference_name = "backproplab's backward pass"
+        reference_name = N_("backproplab's backward pass")
 
     problems, errors, mistakes_where, comparable, float32 = _compare(
         _as_layers(grads, L), ref, rtol, m)
@@ -449,14 +462,15 @@ def _compare(grads, ref, rtol, m):
                 mistakes_where.setdefault(mistake, []).append((l, name))
                 problems.append(GradProblem(
                     l, name, label, np.inf,
-                    note=f"shape {got.shape}, but it must be {expected.shape} like {name}"))
+                    note=_("shape {got}, but it must be {expected} like {name}").format(
+                        got=got.shape, expected=expected.shape, name=name)))
                 continue
             got = got.astype(np.float64)
             if not np.all(np.isfinite(got)):
                 errors[(l, name)] = np.inf
                 mistakes_where.setdefault("not_finite", []).append((l, name))
                 problems.append(GradProblem(l, name, label, np.inf,
-                                            note="contains NaN or infinity"))
+                                            note=_("contains NaN or infinity")))
                 continue
             error = relative_error(got, expected)
             errors[(l, name)] = error
@@ -473,14 +487,14 @@ def _as_layers(grads, L: int) -> list:
     """``grads`` as a list of L dicts with "W" and "b", or a TypeError saying what it is."""
     if (isinstance(grads, tuple) and len(grads) == 2 and np.ndim(grads[0]) == 0
             and isinstance(grads[1], (list, tuple))):
-        raise TypeError("grads looks like (loss, grads), what loss_and_gradients returns: "
-                        "pass only the second item, the list of gradients.")
+        raise TypeError(_("grads looks like (loss, grads), what loss_and_gradients returns: "
+                          "pass only the second item, the list of gradients."))
     if (not isinstance(grads, (list, tuple)) or len(grads) != L
             or not all(isinstance(g, dict) and "W" in g and "b" in g for g in grads)):
         raise TypeError(
-            f"grads must be a list of {L} dicts {{'W': dW, 'b': db}}, one per layer like "
-            f"params; got {type(grads).__name__}"
-            + (f" of length {len(grads)}." if hasattr(grads, "__len__") else ".")
+            _("grads must be a list of {L} dicts {{'W': dW, 'b': db}}, one per layer like "
+              "params; got {type}").format(L=L, type=type(grads).__name__)
+            + (_(" of length {n}.").format(n=len(grads)) if hasattr(grads, "__len__") else ".")
         )
     return list(grads)
 
@@ -512,19 +526,20 @@ def _hint(unexplained, L: int, diagnosed: bool) -> str:
     """Where to look when no catalogued mistake explains the wrong arrays."""
     if not unexplained:
         return ""
-    start = ("Not every error is explained by that; fix it first and check again. "
-             if diagnosed else "No common mistake explains the numbers. ")
+    start = (_("Not every error is explained by that; fix it first and check again.")
+             if diagnosed else _("No common mistake explains the numbers."))
     layers = {p.layer for p in unexplained}
     names = {p.name for p in unexplained}
     if names == {"b"}:
-        where = "Only db is wrong: db is delta summed over the batch, delta.sum(axis=0) (eq-db)"
+        where = _("Only db is wrong: db is delta summed over the batch, delta.sum(axis=0) "
+                  "(eq-db).")
     elif names == {"W"}:
-        where = ("Only dW is wrong, so the deltas are right: dW = a_prev.T @ delta with the "
-                 "activations a_prev that feed the layer (eq-dW)")
+        where = _("Only dW is wrong, so the deltas are right: dW = a_prev.T @ delta with the "
+                  "activations a_prev that feed the layer (eq-dW).")
     elif L in layers:
-        where = ("The output layer is wrong too, so start with the output delta "
-                 "(eq-delta-output-mse, eq-delta-output-ce)")
+        where = _("The output layer is wrong too, so start with the output delta "
+                  "(eq-delta-output-mse, eq-delta-output-ce).")
     else:
-        where = ("The output layer's gradients are right, so the output delta is fine: look "
-                 "at the hidden delta (eq-delta-hidden)")
-    return start + where + "."
+        where = _("The output layer's gradients are right, so the output delta is fine: look "
+                  "at the hidden delta (eq-delta-hidden).")
+    return start + " " + where
