@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from backproplab.i18n import gettext as _
 from backproplab.validation import float_array
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
@@ -97,12 +98,12 @@ def softmax(z):
 
 
 def _softmax_prime(z):
-    raise ValueError(
+    raise ValueError(_(
         "softmax has no element-wise derivative f′(z): each output depends on the whole "
         "row, so its derivative is a matrix per sample. Use softmax only as the output "
         "activation, with the 'cross_entropy' loss (whose output delta simplifies to "
         "(y_hat − y)/m, eq-delta-output-ce) or with 'mse'."
-    )
+    ))
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -118,7 +119,8 @@ SOFTMAX = Activation("softmax", softmax, _softmax_prime)
 
 
 def _choices() -> str:
-    return ", ".join(repr(name) for name in ACTIVATIONS) + " (and 'softmax' for an output layer)"
+    return _("{names} (and 'softmax' for an output layer)").format(
+        names=", ".join(repr(name) for name in ACTIVATIONS))
 
 
 def get_activation(name_or_activation) -> Activation:
@@ -135,21 +137,20 @@ def get_activation(name_or_activation) -> Activation:
             return ACTIVATIONS[key]
         if key == "softmax":
             return SOFTMAX
-        raise ValueError(
-            f"unknown activation {name_or_activation!r}: choose one of {_choices()}."
-        )
-    raise TypeError(
-        f"an activation is given by its name, one of {_choices()}, or as an Activation; "
-        f"got {name_or_activation!r}."
-    )
+        raise ValueError(_("unknown activation {name!r}: choose one of {choices}.").format(
+            name=name_or_activation, choices=_choices()))
+    raise TypeError(_(
+        "an activation is given by its name, one of {choices}, or as an Activation; "
+        "got {name!r}."
+    ).format(choices=_choices(), name=name_or_activation))
 
 
 def get_hidden_activation(name_or_activation) -> Activation:
     """Like :func:`get_activation`, but refuses softmax, which cannot be a hidden layer's."""
     activation = get_activation(name_or_activation)
     if activation.name == "softmax":
-        raise ValueError(
+        raise ValueError(_(
             "softmax can only be the output activation; choose a hidden activation from "
-            + ", ".join(repr(name) for name in ACTIVATIONS) + "."
-        )
+            "{names}."
+        ).format(names=", ".join(repr(name) for name in ACTIVATIONS)))
     return activation

@@ -25,42 +25,50 @@ from typing import NamedTuple
 
 import numpy as np
 
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 from backproplab.validation import input_array, rows_array
 
 
 def _number(x, what: str) -> float:
     """``x`` as a finite float, or an error that says what ``what`` needed instead."""
     if isinstance(x, Value):
-        raise TypeError(f"{what} needs a plain number here, but got the node {x!r}; "
-                        "use its number x.data, or combine Values with + - * / instead.")
+        raise TypeError(_("{what} needs a plain number here, but got the node {x!r}; "
+                          "use its number x.data, or combine Values with + - * / instead.")
+                        .format(what=_(what), x=x))
     if isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{what} needs a number such as 3.0, not the truth value {x!r}.")
+        raise TypeError(_("{what} needs a number such as 3.0, not the truth value {x!r}.")
+                        .format(what=_(what), x=x))
     if isinstance(x, (str, bytes)):
-        raise TypeError(f"{what} needs a number such as 3.0, not the string {x!r}; "
-                        f"convert it first, e.g. float({x!r}).")
+        raise TypeError(_("{what} needs a number such as 3.0, not the string {x!r}; "
+                          "convert it first, e.g. float({x!r}).").format(what=_(what), x=x))
     if isinstance(x, np.ndarray):
         if x.ndim != 0:
-            raise TypeError(f"{what} holds one number, but got an array of shape {x.shape}; "
-                            "make one Value per entry, e.g. [Value(v) for v in array.ravel()].")
+            raise TypeError(_("{what} holds one number, but got an array of shape {shape}; "
+                              "make one Value per entry, e.g. [Value(v) for v in "
+                              "array.ravel()].").format(what=_(what), shape=x.shape))
         x = x.item()
     if isinstance(x, (list, tuple, set, dict)):
-        raise TypeError(f"{what} holds one number, but got a {type(x).__name__} of "
-                        f"{len(x)} items; make one Value per number.")
+        raise TypeError(_("{what} holds one number, but got a {type} of {n} items; make one "
+                          "Value per number.").format(what=_(what), type=type(x).__name__,
+                                                      n=len(x)))
     if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} needs a real number, but got the complex number {x!r}.")
+        raise TypeError(_("{what} needs a real number, but got the complex number {x!r}.")
+                        .format(what=_(what), x=x))
     try:
         value = float(x)
     except (TypeError, ValueError):
-        raise TypeError(f"{what} needs a real number such as 3.0, but got a "
-                        f"{type(x).__name__}: {x!r}.") from None
+        raise TypeError(_("{what} needs a real number such as 3.0, but got a {type}: {x!r}.")
+                        .format(what=_(what), type=type(x).__name__, x=x)) from None
     if not math.isfinite(value):
-        raise ValueError(f"{what} needs a finite number, but got {value}.")
+        raise ValueError(_("{what} needs a finite number, but got {value}.").format(
+            what=_(what), value=value))
     return value
 
 
 def _as_value(x) -> Value:
     """``x`` itself if it is a Value, else a constant leaf holding the number ``x``."""
-    return x if isinstance(x, Value) else Value(_number(x, "a constant in an expression"))
+    return x if isinstance(x, Value) else Value(_number(x, N_("a constant in an expression")))
 
 
 class Value:
@@ -91,8 +99,9 @@ class Value:
         """A new node ``op(*children)`` with forward value ``data`` and its local derivatives."""
         if not all(map(math.isfinite, (data, *local_grads))):
             inputs = ", ".join(f"{c.data:.6g}" for c in children)
-            raise ValueError(f"{op} of ({inputs}) is too large for a float (its value or "
-                             "its derivative is not a finite number): use smaller inputs.")
+            raise ValueError(_("{op} of ({inputs}) is too large for a float (its value or "
+                               "its derivative is not a finite number): use smaller inputs.")
+                             .format(op=op, inputs=inputs))
         out = cls(data)
         out.op = op
         out.children = children
@@ -120,32 +129,33 @@ class Value:
     def __truediv__(self, other) -> Value:
         other = _as_value(other)
         if other.data == 0:
-            raise ZeroDivisionError(f"division by zero in {_described(self)} / "
-                                    f"{_described(other)}: the divisor is 0.")
+            raise ZeroDivisionError(_("division by zero in {x} / {y}: the divisor is 0.")
+                                    .format(x=_described(self), y=_described(other)))
         # d(x / y)/dx = 1/y, d(x / y)/dy = -x/y²
         return Value._result(self.data / other.data, "/", (self, other),
                              (1 / other.data, -self.data / other.data ** 2))
 
     def __pow__(self, n) -> Value:
         if isinstance(n, Value):
-            raise TypeError("the exponent of ** must be a plain number such as 2; for a "
-                            "Value v as exponent write (v * x.log()).exp().")
-        n = _number(n, "the exponent of **")
+            raise TypeError(_("the exponent of ** must be a plain number such as 2; for a "
+                              "Value v as exponent write (v * x.log()).exp()."))
+        n = _number(n, N_("the exponent of **"))
         x = self.data
         if x == 0 and n < 1 and n != 0:
-            raise ValueError(f"{_described(self)} ** {n:g} has no finite derivative at a "
-                             "base of 0: keep the base away from 0.")
+            raise ValueError(_("{x} ** {n:g} has no finite derivative at a base of 0: keep "
+                               "the base away from 0.").format(x=_described(self), n=n))
         if x < 0 and not n.is_integer():
-            raise ValueError(f"{_described(self)} ** {n:g} is not a real number for a "
-                             "negative base: use a whole exponent or a positive base.")
+            raise ValueError(_("{x} ** {n:g} is not a real number for a negative base: use a "
+                               "whole exponent or a positive base.").format(
+                x=_described(self), n=n))
         exponent = str(int(n)) if n.is_integer() else repr(n)
         try:
             # d(x**n)/dx = n x**(n-1)
             return Value._result(x ** n, f"**{exponent}", (self,),
                                  (n * x ** (n - 1) if n != 0 else 0.0,))
         except OverflowError:
-            raise ValueError(f"{_described(self)} ** {n:g} is too large for a float: use a "
-                             "smaller base or exponent.") from None
+            raise ValueError(_("{x} ** {n:g} is too large for a float: use a smaller base or "
+                               "exponent.").format(x=_described(self), n=n)) from None
 
     def __neg__(self) -> Value:
         # d(-x)/dx = -1
@@ -155,15 +165,16 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise ValueError(f"exp({self.data:g}) is too large for a float (the limit is "
-                             "about exp(709)): use a smaller input.") from None
+            raise ValueError(_("exp({x:g}) is too large for a float (the limit is about "
+                               "exp(709)): use a smaller input.").format(x=self.data)) from None
         # d(e**x)/dx = e**x
         return Value._result(e, "exp", (self,), (e,))
 
     def log(self) -> Value:
         x = self.data
         if x <= 0:
-            raise ValueError(f"log needs a positive input, but got {_described(self)}.")
+            raise ValueError(_("log needs a positive input, but got {x}.").format(
+                x=_described(self)))
         # d(log x)/dx = 1/x
         return Value._result(math.log(x), "log", (self,), (1 / x,))
 
@@ -201,8 +212,8 @@ class Value:
         return _as_value(other) / self
 
     def __rpow__(self, other):
-        raise TypeError("a Value as an exponent (number ** Value) is not supported; "
-                        "write it with exp and log: (v * math.log(number)).exp().")
+        raise TypeError(_("a Value as an exponent (number ** Value) is not supported; "
+                          "write it with exp and log: (v * math.log(number)).exp()."))
 
     # ---- the backward pass
 
@@ -228,8 +239,8 @@ class Value:
         called after each node's step (``backward_steps`` records with it).
         """
         if on_step is not None and not callable(on_step):
-            raise TypeError("on_step must be a function of one node, or None; "
-                            f"got {on_step!r}.")
+            raise TypeError(_("on_step must be a function of one node, or None; "
+                              "got {on_step!r}.").format(on_step=on_step))
         order = topological_order(self)
         for node in order:
             node.grad = 0.0
@@ -249,11 +260,12 @@ def _check_root(root, what: str) -> Value:
     if isinstance(root, Value):
         return root
     if isinstance(root, (list, tuple, np.ndarray)):
-        raise TypeError(f"{what} needs one scalar Value (the loss J), but got a "
-                        f"{type(root).__name__} of {len(root)} items; combine them into one "
-                        "number first, e.g. sum(values), and start from that.")
-    raise TypeError(f"{what} needs a Value (the loss J), but got a {type(root).__name__}: "
-                    f"{root!r}.")
+        raise TypeError(_("{what} needs one scalar Value (the loss J), but got a {type} of "
+                          "{n} items; combine them into one number first, e.g. sum(values), "
+                          "and start from that.").format(what=what, type=type(root).__name__,
+                                                         n=len(root)))
+    raise TypeError(_("{what} needs a Value (the loss J), but got a {type}: {root!r}.").format(
+        what=what, type=type(root).__name__, root=root))
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -294,8 +306,8 @@ def nodes_by_label(root: Value) -> dict[str, Value]:
     nodes: dict[str, Value] = {}
     for node in topological_order(root):
         if node.label in nodes:
-            raise ValueError(f"two nodes of the graph are labelled {node.label!r}; "
-                             "give each node its own label.")
+            raise ValueError(_("two nodes of the graph are labelled {label!r}; "
+                               "give each node its own label.").format(label=node.label))
         if node.label:
             nodes[node.label] = node
     return nodes
@@ -471,14 +483,15 @@ def mlp_graph(params, X, y, hidden: str = "tanh") -> MLPGraph:
     "mse")`` computes with matrices.
     """
     if hidden not in HIDDEN_OPS:
-        raise ValueError(f"hidden must be one of {HIDDEN_OPS} (the activations Value has), "
-                         f"got {hidden!r}.")
+        raise ValueError(_("hidden must be one of {ops} (the activations Value has), "
+                           "got {hidden!r}.").format(ops=HIDDEN_OPS, hidden=hidden))
     X = input_array(X, params)
     y = rows_array(y, "y", "(batch, n_outputs)")
     n_out = params[-1]["W"].shape[1]
     if y.shape != (X.shape[0], n_out):
-        raise ValueError(f"y must have shape {(X.shape[0], n_out)}, one row of {n_out} "
-                         f"targets per row of X; got {y.shape}.")
+        raise ValueError(_("y must have shape {shape}, one row of {n_out} "
+                           "targets per row of X; got {got}.").format(
+            shape=(X.shape[0], n_out), n_out=n_out, got=y.shape))
     W = [[[Value(W_l[i, j], f"W{l}[{i},{j}]") for j in range(W_l.shape[1])]
           for i in range(W_l.shape[0])] for l, W_l in enumerate((p["W"] for p in params), 1)]
     b = [[Value(b_l[j], f"b{l}[{j}]") for j in range(len(b_l))]
@@ -526,8 +539,8 @@ def to_sympy(root: Value, inputs: Iterable[Value]):
     symbols = {}
     for node in inputs:
         if not isinstance(node, Value) or node.children or not node.label:
-            raise ValueError(f"inputs must be labelled leaves of the graph (such as "
-                             f"Value(3.0, label='w')); got {node!r}.")
+            raise ValueError(_("inputs must be labelled leaves of the graph (such as "
+                               "Value(3.0, label='w')); got {node!r}.").format(node=node))
         symbols[node] = sp.Symbol(node.label)
     functions = {
         "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,

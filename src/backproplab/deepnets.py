@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from backproplab.activations import get_hidden_activation
+from backproplab.i18n import gettext as _
 from backproplab.losses import get_loss
 from backproplab.mlp import bias_gradient, init_params, loss_and_gradients, weight_gradient
 from backproplab.validation import Params, check_rng, float_array, positive
@@ -49,8 +50,9 @@ def gradient_norms(params, X, y, hidden="sigmoid", output="softmax", loss="cross
     gradient vanished on its way back, large ones that it exploded.
     """
     if of not in ("W", "b"):
-        raise ValueError(f"of must be 'W' (weight gradients) or 'b' (bias gradients); got {of!r}.")
-    _, grads = loss_and_gradients(params, X, y, hidden, output, loss)
+        raise ValueError(_("of must be 'W' (weight gradients) or 'b' (bias gradients); got "
+                           "{of!r}.").format(of=of))
+    _loss, grads = loss_and_gradients(params, X, y, hidden, output, loss)
     return np.array([np.linalg.norm(g[of]) for g in grads])
 
 
@@ -63,8 +65,8 @@ def sigmoid_band_width(w) -> np.ndarray:
     band. ``w`` is a number or an array of weights; returns an array of its shape."""
     w = np.abs(np.asarray(w, dtype=float))
     if not np.all(np.isfinite(w)):
-        raise ValueError("w must be finite numbers (weights), such as 6.9 or np.linspace(1, "
-                         "100, 50); got NaN or infinity.")
+        raise ValueError(_("w must be finite numbers (weights), such as 6.9 or np.linspace(1, "
+                           "100, 50); got NaN or infinity."))
     width = np.zeros_like(w)
     big = w >= 4
     root = np.sqrt(1 - 4 / w[big])
@@ -95,11 +97,13 @@ class BatchNormCache(NamedTuple):
 def _check_features(x, gamma, beta) -> np.ndarray:
     x = float_array(x)
     if x.ndim != 2:
-        raise ValueError(f"batch norm expects x of shape (batch, features); got {x.shape}.")
+        raise ValueError(_("batch norm expects x of shape (batch, features); got {shape}.")
+                         .format(shape=x.shape))
     for name, v in (("gamma", gamma), ("beta", beta)):
         if np.shape(v) != (x.shape[1],):
-            raise ValueError(f"{name} must have shape ({x.shape[1]},), one entry per feature "
-                             f"of x {x.shape}; got {np.shape(v)}.")
+            raise ValueError(_("{name} must have shape ({n},), one entry per feature "
+                               "of x {shape}; got {got}.").format(
+                name=name, n=x.shape[1], shape=x.shape, got=np.shape(v)))
     return x
 
 
@@ -120,8 +124,9 @@ def batchnorm_forward(x, gamma, beta, *, training=True, running=None, momentum=0
         running = RunningStats(np.zeros(n, dtype=x.dtype), np.ones(n, dtype=x.dtype))
     if training:
         if m < 2:
-            raise ValueError("batch norm in training needs a batch of at least 2 rows to "
-                             f"estimate a variance; got {m}. Use training=False for one row.")
+            raise ValueError(_("batch norm in training needs a batch of at least 2 rows to "
+                               "estimate a variance; got {m}. Use training=False for one row.")
+                             .format(m=m))
         mean, var = x.mean(axis=0), x.var(axis=0)
         running = RunningStats((1 - momentum) * running.mean + momentum * mean,
                                (1 - momentum) * running.var + momentum * var * m / (m - 1))
@@ -142,8 +147,8 @@ def batchnorm_backward(dy, cache: BatchNormCache):
     """
     dy = np.asarray(dy)
     if dy.shape != cache.x_hat.shape:
-        raise ValueError(f"dy must have the shape of the batch-norm output "
-                         f"{cache.x_hat.shape}; got {dy.shape}.")
+        raise ValueError(_("dy must have the shape of the batch-norm output "
+                           "{shape}; got {got}.").format(shape=cache.x_hat.shape, got=dy.shape))
     dgamma = (dy * cache.x_hat).sum(axis=0)
     dbeta = dy.sum(axis=0)
     if not cache.training:
@@ -189,8 +194,9 @@ def residual_forward(a, W, b, activation, batchnorm=None):
     given, as in :func:`hidden_forward`).
     """
     if W.shape[0] != W.shape[1] or np.shape(a)[1] != W.shape[0]:
-        raise ValueError(f"a residual block adds its input to its output, so W must be "
-                         f"square and match a's {np.shape(a)[1]} features; got W {W.shape}.")
+        raise ValueError(_("a residual block adds its input to its output, so W must be "
+                           "square and match a's {n} features; got W {shape}.").format(
+            n=np.shape(a)[1], shape=W.shape))
     h, z = hidden_forward(a, W, b, activation, batchnorm)
     return a + h, z
 
@@ -222,9 +228,9 @@ def clip_by_global_norm(grads, max_norm):
     max_norm = positive(max_norm, "max_norm", "1.0")
     norm = global_norm(grads)
     if not math.isfinite(norm):
-        raise ValueError("the gradients contain NaN or infinity, which clipping cannot repair: "
-                         "the forward pass already overflowed. Lower the learning rate or the "
-                         "initial weight scale.")
+        raise ValueError(_("the gradients contain NaN or infinity, which clipping cannot "
+                           "repair: the forward pass already overflowed. Lower the learning "
+                           "rate or the initial weight scale."))
     factor = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return [{k: g * factor for k, g in layer.items()} for layer in grads], norm
 
@@ -237,7 +243,8 @@ def dropout_forward(a, p, rng, training=True):
     (``training=False``) or for ``p = 0`` the mask is all ones. The mask comes from ``rng``.
     """
     if not 0 <= p < 1:
-        raise ValueError(f"the dropout probability p must be in [0, 1), such as 0.5; got {p!r}.")
+        raise ValueError(_("the dropout probability p must be in [0, 1), such as 0.5; got "
+                           "{p!r}.").format(p=p))
     a = np.asarray(a)
     if not training or p == 0:
         return a.copy(), np.ones_like(a)
@@ -279,7 +286,8 @@ class DeepNet:
         get_hidden_activation(self.hidden)
         get_loss(self.loss).check_output(self.output)
         if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
+            raise ValueError(_("dropout must be in [0, 1); got {dropout!r}.").format(
+                dropout=self.dropout))
 
     def init(self, rng, scale="he") -> Params:
         """Parameters: ``mlp.init_params`` weights and biases, plus γ = 1, β = 0 for every

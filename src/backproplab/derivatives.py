@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy as sp
 
+from backproplab.i18n import gettext as _
 from backproplab.validation import check_eps
 
 Scalar = Callable[[float], float]
@@ -34,14 +35,14 @@ class Nudge(NamedTuple):
 
 def _evaluate(J: Scalar, w: float) -> float:
     if not callable(J):
-        raise TypeError(
-            f"J must be a function of one number, such as `lambda w: w**2`; got {J!r}."
-        )
+        raise TypeError(_(
+            "J must be a function of one number, such as `lambda w: w**2`; got {J!r}."
+        ).format(J=J))
     value = float(J(w))
     if not math.isfinite(value):
-        raise ValueError(
-            f"J({w!r}) is {value}, not a finite number: choose a w where J is defined."
-        )
+        raise ValueError(_(
+            "J({w!r}) is {value}, not a finite number: choose a w where J is defined."
+        ).format(w=w, value=value))
     return value
 
 
@@ -94,16 +95,19 @@ def loglog_slope(eps_values, errors, low: float, high: float) -> float:
     eps_values, errors = np.asarray(eps_values, float), np.asarray(errors, float)
     keep = (eps_values >= low) & (eps_values <= high) & (errors > 0)
     if keep.sum() < 2:
-        raise ValueError(f"need at least two eps values with non-zero error in [{low}, {high}].")
+        raise ValueError(_("need at least two eps values with non-zero error in [{low}, "
+                           "{high}].").format(low=low, high=high))
     return float(np.polyfit(np.log10(eps_values[keep]), np.log10(errors[keep]), 1)[0])
 
 
 def symbolic_derivative(J_expr, w: sp.Symbol) -> sp.Expr:
     """dJ/dw as a SymPy expression: SymPy's ``diff``, in the form it returns."""
     if not isinstance(w, sp.Symbol):
-        raise TypeError(f"w must be a SymPy symbol such as sp.Symbol('w'); got {w!r}.")
+        raise TypeError(_("w must be a SymPy symbol such as sp.Symbol('w'); got {w!r}.").format(
+            w=w))
     if not isinstance(J_expr, sp.Basic):
-        raise TypeError(f"J_expr must be a SymPy expression such as w**2; got {J_expr!r}.")
+        raise TypeError(_("J_expr must be a SymPy expression such as w**2; got {J!r}.").format(
+            J=J_expr))
     return sp.diff(J_expr, w)
 
 
@@ -127,18 +131,20 @@ def gradient_descent_1d(dJ: Scalar, w0: float, lr: float, n_steps: int) -> np.nd
     """
     lr = float(lr)
     if not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr (the learning rate) must be a positive number; got {lr!r}.")
+        raise ValueError(_("lr (the learning rate) must be a positive number; got {lr!r}.")
+                         .format(lr=lr))
     if int(n_steps) != n_steps or n_steps < 0:
-        raise ValueError(f"n_steps must be a whole number >= 0; got {n_steps!r}.")
+        raise ValueError(_("n_steps must be a whole number >= 0; got {n_steps!r}.").format(
+            n_steps=n_steps))
     path = [float(w0)]
     limit = 1e6 * max(1.0, abs(path[0]))
     for step in range(int(n_steps)):
         w = path[-1] - lr * float(dJ(path[-1]))
         if not math.isfinite(w) or abs(w) > limit:
-            raise ValueError(
-                f"gradient descent diverged with lr={lr}: w went from {path[0]:g} to {w:.3g} "
-                f"in {step + 1} steps. Each step overshot the minimum by more than the last; "
+            raise ValueError(_(
+                "gradient descent diverged with lr={lr}: w went from {w0:g} to {w:.3g} "
+                "in {steps} steps. Each step overshot the minimum by more than the last; "
                 "choose a smaller lr."
-            )
+            ).format(lr=lr, w0=path[0], w=w, steps=step + 1))
         path.append(w)
     return np.array(path)

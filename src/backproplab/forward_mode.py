@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from backproplab.autograd import Value, topological_order
+from backproplab.i18n import gettext as _
 
 
 def directional_derivative(root: Value, tangents: Mapping[Value, float]) -> float:
@@ -49,13 +50,13 @@ def forward_mode_gradient(root: Value, inputs: Iterable[Value]) -> list[float]:
 
 def _check_tangents(tangents, nodes: set) -> None:
     if not isinstance(tangents, Mapping):
-        raise TypeError("tangents must be a dict {leaf Value: its tangent}, such as "
-                        f"{{w: 1.0}}; got a {type(tangents).__name__}.")
+        raise TypeError(_("tangents must be a dict {{leaf Value: its tangent}}, such as "
+                          "{{w: 1.0}}; got a {type}.").format(type=type(tangents).__name__))
     for leaf, rate in tangents.items():
         if not isinstance(leaf, Value) or leaf.children or leaf not in nodes:
-            raise ValueError(f"tangents may only name leaves (inputs) of this graph, but "
-                             f"{leaf!r} is not one: give tangents to the Values the graph "
-                             "was built from.")
+            raise ValueError(_("tangents may only name leaves (inputs) of this graph, but "
+                               "{leaf!r} is not one: give tangents to the Values the graph "
+                               "was built from.").format(leaf=leaf))
         if isinstance(rate, (bool, Value)) or not isinstance(rate, (int, float)):
-            raise TypeError(f"the tangent of {leaf!r} must be a plain number such as 1.0; "
-                            f"got {rate!r}.")
+            raise TypeError(_("the tangent of {leaf!r} must be a plain number such as 1.0; "
+                              "got {rate!r}.").format(leaf=leaf, rate=rate))

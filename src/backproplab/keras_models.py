@@ -28,6 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before Keras imports Tenso
 
 import keras  # noqa: E402
 
+from backproplab.i18n import gettext as _  # noqa: E402
 from backproplab.validation import check_lr, check_whole  # noqa: E402
 
 FIT_QUIET = {"verbose": 0}
@@ -63,9 +64,10 @@ def build_cnn_lstm(vocab_size: int, length: int, *, embedding_dim=32, filters=32
     """
     vocab_size, length = check_whole(vocab_size, "vocab_size"), check_whole(length, "length")
     if length < kernel_size:
-        raise ValueError(f"length {length} is shorter than the convolution's kernel_size "
-                         f"{kernel_size}: pad the texts to at least {kernel_size} ids or "
-                         "use a smaller kernel_size.")
+        raise ValueError(_("length {length} is shorter than the convolution's kernel_size "
+                           "{kernel_size}: pad the texts to at least {kernel_size} ids or "
+                           "use a smaller kernel_size.").format(length=length,
+                                                                 kernel_size=kernel_size))
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([
         keras.Input(shape=(length,), dtype="int32"),

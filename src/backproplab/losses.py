@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from backproplab.activations import Activation, get_activation, sigmoid, softmax
+from backproplab.i18n import gettext as _
 from backproplab.validation import rows_array
 
 # ---------------------------------------------------------------------------------------
@@ -58,21 +59,22 @@ def one_hot(labels, n_classes: int, dtype=np.float64) -> np.ndarray:
 def _integer_labels(labels, n_classes: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1:
-        raise ValueError(f"class labels must be a 1-D array (m,); got shape {labels.shape}.")
+        raise ValueError(_("class labels must be a 1-D array (m,); got shape {shape}.").format(
+            shape=labels.shape))
     if not np.issubdtype(labels.dtype, np.integer):
         if not (np.issubdtype(labels.dtype, np.floating)
                 and np.all(np.isfinite(labels)) and np.all(labels == np.round(labels))):
-            raise ValueError(
+            raise ValueError(_(
                 "class labels must be whole numbers 0, 1, ..., n_classes − 1; got values such "
-                f"as {labels[:3].tolist()}. Pass one-hot rows (m, n_classes) instead, or "
+                "as {values}. Pass one-hot rows (m, n_classes) instead, or "
                 "convert the labels with .astype(int)."
-            )
+            ).format(values=labels[:3].tolist()))
         labels = labels.astype(np.intp)
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(
-            f"class labels must lie in 0 ... {n_classes - 1} (the output has {n_classes} "
-            f"units); got labels from {labels.min()} to {labels.max()}."
-        )
+        raise ValueError(_(
+            "class labels must lie in 0 ... {last} (the output has {n_classes} "
+            "units); got labels from {low} to {high}."
+        ).format(last=n_classes - 1, n_classes=n_classes, low=labels.min(), high=labels.max()))
     return labels
 
 
@@ -85,12 +87,12 @@ def _same_shape_targets(z_out: np.ndarray, y, loss: str) -> np.ndarray:
     if y.shape != z_out.shape:
         hint = ""
         if y.ndim == 1 and y.shape[0] == m:
-            hint = (f" If y holds class labels, turn them into one-hot rows with "
-                    f"one_hot(y, {n_out}).")
-        raise ValueError(
-            f"for the {loss!r} loss, y must have the output's shape (batch, n_out) = "
-            f"{z_out.shape}; got shape {y.shape}.{hint}"
-        )
+            hint = _(" If y holds class labels, turn them into one-hot rows with "
+                     "one_hot(y, {n_out}).").format(n_out=n_out)
+        raise ValueError(_(
+            "for the {loss!r} loss, y must have the output's shape (batch, n_out) = "
+            "{shape}; got shape {got}.{hint}"
+        ).format(loss=loss, shape=z_out.shape, got=y.shape, hint=hint))
     return y.astype(z_out.dtype, copy=False)
 
 
@@ -100,17 +102,17 @@ def _class_targets(z_out: np.ndarray, y) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim == 1:
         if y.shape[0] != m:
-            raise ValueError(
-                f"y has {y.shape[0]} labels but the batch has {m} samples: give one label "
+            raise ValueError(_(
+                "y has {labels} labels but the batch has {m} samples: give one label "
                 "per row of X."
-            )
+            ).format(labels=y.shape[0], m=m))
         return one_hot(y, n_out, dtype=z_out.dtype)
     y = _same_shape_targets(z_out, y, "cross_entropy")
     if np.any(y < 0) or not np.allclose(y.sum(axis=1), 1, rtol=0, atol=1e-4):
-        raise ValueError(
+        raise ValueError(_(
             "for the 'cross_entropy' loss each row of y must be a probability distribution "
             "(one-hot, non-negative, summing to 1), or y must be integer class labels (m,)."
-        )
+        ))
     return y
 
 
@@ -118,16 +120,16 @@ def _check_output(loss: str, output_activation, allowed: tuple[str, ...]) -> Act
     activation = get_activation(output_activation)
     if allowed and activation.name not in allowed:
         advice = {
-            "cross_entropy": "use output='softmax', or loss='binary_cross_entropy' with a "
-                             "sigmoid output, or loss='mse'",
-            "binary_cross_entropy": "use output='sigmoid', or loss='cross_entropy' with a "
-                                    "softmax output, or loss='mse'",
+            "cross_entropy": _("use output='softmax', or loss='binary_cross_entropy' with a "
+                               "sigmoid output, or loss='mse'"),
+            "binary_cross_entropy": _("use output='sigmoid', or loss='cross_entropy' with a "
+                                      "softmax output, or loss='mse'"),
         }[loss]
-        raise ValueError(
-            f"the {loss!r} loss needs a {allowed[0]!r} output activation, got "
-            f"{activation.name!r}: {advice}. (Only that pairing gives the simple output "
+        raise ValueError(_(
+            "the {loss!r} loss needs a {needed!r} output activation, got "
+            "{got!r}: {advice}. (Only that pairing gives the simple output "
             "delta (y_hat − y)/m of eq-delta-output-ce.)"
-        )
+        ).format(loss=loss, needed=allowed[0], got=activation.name, advice=advice))
     return activation
 
 
@@ -225,10 +227,10 @@ def binary_cross_entropy_delta(z_out, y, output_activation="sigmoid"):
 def _binary_targets(z_out: np.ndarray, y) -> np.ndarray:
     y = _same_shape_targets(z_out, y, "binary_cross_entropy")
     if np.any(y < 0) or np.any(y > 1):
-        raise ValueError(
+        raise ValueError(_(
             "for the 'binary_cross_entropy' loss the targets y must lie in [0, 1] "
-            f"(0/1 labels or probabilities); got values from {y.min():g} to {y.max():g}."
-        )
+            "(0/1 labels or probabilities); got values from {low:g} to {high:g}."
+        ).format(low=y.min(), high=y.max()))
     return y
 
 
@@ -273,8 +275,10 @@ def get_loss(name_or_loss) -> Loss:
         key = name_or_loss.strip().lower()
         if key in LOSSES:
             return LOSSES[key]
-        raise ValueError(f"unknown loss {name_or_loss!r}: choose one of {choices}.")
-    raise TypeError(f"a loss is given by its name, one of {choices}; got {name_or_loss!r}.")
+        raise ValueError(_("unknown loss {name!r}: choose one of {choices}.").format(
+            name=name_or_loss, choices=choices))
+    raise TypeError(_("a loss is given by its name, one of {choices}; got {name!r}.").format(
+        choices=choices, name=name_or_loss))
 
 
 __all__ = [

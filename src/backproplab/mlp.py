@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from backproplab.activations import get_activation, get_hidden_activation
+from backproplab.i18n import gettext as _
 from backproplab.losses import get_loss, one_hot
 from backproplab.validation import FLOAT_DTYPES, Params, check_rng, input_array
 
@@ -55,13 +56,14 @@ def init_params(sizes, rng, scale="xavier", dtype=np.float64) -> Params:
     check_rng(rng)
     sizes = list(sizes)
     if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in sizes):
-        raise ValueError(
+        raise ValueError(_(
             "sizes must list at least two positive whole numbers, the layer widths from "
-            f"input to output, such as [64, 30, 10]; got {sizes!r}."
-        )
+            "input to output, such as [64, 30, 10]; got {sizes!r}."
+        ).format(sizes=sizes))
     dtype = np.dtype(dtype)
     if dtype not in FLOAT_DTYPES:
-        raise ValueError(f"dtype must be np.float64 or np.float32; got {dtype}.")
+        raise ValueError(_("dtype must be np.float64 or np.float32; got {dtype}.").format(
+            dtype=dtype))
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         std = _init_std(scale, n_in, n_out)
@@ -79,9 +81,9 @@ def _init_std(scale, n_in: int, n_out: int) -> float:
     elif isinstance(scale, (int, float)) and not isinstance(scale, bool):
         if math.isfinite(scale) and scale >= 0:
             return float(scale)
-    raise ValueError(
-        f"scale must be 'xavier', 'he' or a standard deviation >= 0 such as 0.1; got {scale!r}."
-    )
+    raise ValueError(_(
+        "scale must be 'xavier', 'he' or a standard deviation >= 0 such as 0.1; got {scale!r}."
+    ).format(scale=scale))
 
 
 def copy_params(params) -> Params:
@@ -212,10 +214,10 @@ def backward(params, cache, y, loss="mse", hidden="sigmoid", output="identity",
     steps = steps or BackwardSteps(output_delta, hidden_delta, weight_gradient, bias_gradient)
     L = len(params)
     if len(cache.z) != L + 1 or len(cache.a) != L + 1:
-        raise ValueError(
-            f"the cache has {len(cache.a) - 1} layers but params has {L}: pass the cache "
+        raise ValueError(_(
+            "the cache has {layers} layers but params has {L}: pass the cache "
             "that forward(params, X, ...) returned for these params."
-        )
+        ).format(layers=len(cache.a) - 1, L=L))
     grads = [None] * L
     delta = steps.output_delta(cache.z[L], y, loss, output)
     for l in range(L, 0, -1):
@@ -268,7 +270,8 @@ def accuracy(params, X, y, hidden="sigmoid", output="identity") -> float:
     (labels, one-hot rows or one 0/1 column)."""
     labels = class_labels(y)
     if labels.shape[0] != np.shape(X)[0]:
-        raise ValueError(f"X has {np.shape(X)[0]} rows but y has {labels.shape[0]} targets.")
+        raise ValueError(_("X has {rows} rows but y has {targets} targets.").format(
+            rows=np.shape(X)[0], targets=labels.shape[0]))
     return float(np.mean(predict(params, X, hidden, output) == labels))
 
 
@@ -309,17 +312,18 @@ def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64, *,
     """
     check_rng(rng)
     if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, such as 0.25; "
-                         f"got {test_fraction!r}.")
+        raise ValueError(_("test_fraction must be between 0 and 1, such as 0.25; "
+                           "got {test_fraction!r}.").format(test_fraction=test_fraction))
     if not 0 <= val_fraction < 1 - test_fraction:
-        raise ValueError(f"val_fraction must be at least 0 and leave training rows: below "
-                         f"1 − test_fraction = {1 - test_fraction:g}, such as 0.2; "
-                         f"got {val_fraction!r}.")
+        raise ValueError(_("val_fraction must be at least 0 and leave training rows: below "
+                           "1 − test_fraction = {limit:g}, such as 0.2; "
+                           "got {val_fraction!r}.").format(limit=1 - test_fraction,
+                                                           val_fraction=val_fraction))
     try:
         from sklearn.datasets import load_digits
     except ImportError:
-        raise ImportError("the digits data set ships with scikit-learn: install it with "
-                          "pip install 'scikit-learn>=1.4,<2'.") from None
+        raise ImportError(_("the digits data set ships with scikit-learn: install it with "
+                            "pip install 'scikit-learn>=1.4,<2'.")) from None
     digits = load_digits()
     X = (digits.data / 16).astype(dtype)
     y = digits.target.astype(np.intp)
@@ -328,8 +332,9 @@ def load_digits_dataset(rng, test_fraction=0.25, dtype=np.float64, *,
     n_val = max(1, round(val_fraction * len(y))) if val_fraction > 0 else 0
     n_train = len(y) - n_test - n_val
     if n_train < 1:
-        raise ValueError(f"test_fraction={test_fraction!r} and val_fraction={val_fraction!r} "
-                         "leave no training rows: make them smaller.")
+        raise ValueError(_("test_fraction={test_fraction!r} and val_fraction={val_fraction!r} "
+                           "leave no training rows: make them smaller.").format(
+            test_fraction=test_fraction, val_fraction=val_fraction))
     train_rows, val_rows, test_rows = np.split(order, [n_train, n_train + n_val])
     return Dataset(X[train_rows], y[train_rows], X[test_rows], y[test_rows],
                    X[val_rows], y[val_rows])
@@ -343,8 +348,9 @@ def centre_pixels(X, reference=None, floor=0.1) -> np.ndarray:
     X = np.asarray(X, dtype=float)
     reference = X if reference is None else np.asarray(reference, dtype=float)
     if reference.ndim != 2 or X.ndim != 2 or reference.shape[1] != X.shape[1]:
-        raise ValueError(f"X {X.shape} and reference {reference.shape} must be tables with "
-                         "the same number of columns (pixels).")
+        raise ValueError(_("X {X} and reference {reference} must be tables with "
+                           "the same number of columns (pixels).").format(
+            X=X.shape, reference=reference.shape))
     return (X - reference.mean(axis=0)) / (reference.std(axis=0) + floor)
 
 

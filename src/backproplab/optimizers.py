@@ -26,6 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 from backproplab.mlp import loss_and_gradients
 from backproplab.validation import (
     Params,
@@ -55,8 +57,8 @@ def flatten(tree) -> tuple[list[np.ndarray], Callable]:
     if isinstance(tree, (np.ndarray, float, int, np.floating)) and not isinstance(tree, bool):
         return [np.asarray(tree, dtype=float) if not isinstance(tree, np.ndarray) else tree], \
             lambda values: values[0]
-    raise TypeError(f"params and grads must be arrays, or lists and dicts of arrays; found a "
-                    f"{type(tree).__name__}.")
+    raise TypeError(_("params and grads must be arrays, or lists and dicts of arrays; found a "
+                      "{type}.").format(type=type(tree).__name__))
 
 
 def _join(parts, combine):
@@ -65,7 +67,7 @@ def _join(parts, combine):
 
     def rebuild(values):
         out, start = [], 0
-        for (_, build), size in zip(parts, sizes):
+        for (_leaves, build), size in zip(parts, sizes):
             out.append(build(values[start:start + size]))
             start += size
         return combine(out)
@@ -100,7 +102,7 @@ def soft_threshold(w, threshold) -> np.ndarray:
     learning rate lr, ``soft_threshold(w, lr * l1)`` takes the penalty ``l1 · Σ |w|`` into
     account; it is the point that minimises ``‖x − w‖² / 2 + threshold · Σ |x|``. Returns a
     new array of the shape of ``w``."""
-    threshold = not_negative(threshold, "threshold (lr times the L1 weight)")
+    threshold = not_negative(threshold, N_("threshold (lr times the L1 weight)"))
     w = np.asarray(w, dtype=float)
     return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
 
@@ -140,19 +142,20 @@ class Optimizer:
         """New parameters after one step; ``params`` and ``grads`` are not changed."""
         leaves, rebuild = flatten(params)
         try:
-            grad_leaves, _ = flatten(grads)
+            grad_leaves, _rebuild = flatten(grads)
         except TypeError:
             grad_leaves = None
         if grad_leaves is None or len(grad_leaves) != len(leaves) or any(
                 np.shape(g) != np.shape(w) for w, g in zip(leaves, grad_leaves)):
-            raise ValueError("grads must have the structure and shapes of params (one "
-                             "gradient array per parameter array, of the same shape).")
+            raise ValueError(_("grads must have the structure and shapes of params (one "
+                               "gradient array per parameter array, of the same shape)."))
         if self.state is None:
             self.state = [self.initial_state(w) for w in leaves]
         elif len(self.state) != len(leaves):
-            raise ValueError(f"this {type(self).__name__} was used on parameters with "
-                             f"{len(self.state)} arrays and now gets {len(leaves)}: call "
-                             "reset() before using it on other parameters.")
+            raise ValueError(_("this {name} was used on parameters with {before} arrays and "
+                               "now gets {now}: call reset() before using it on other "
+                               "parameters.").format(name=type(self).__name__,
+                                                     before=len(self.state), now=len(leaves)))
         self.t += 1
         new_leaves = []
         for k, (w, g) in enumerate(zip(leaves, grad_leaves)):
@@ -189,7 +192,7 @@ class Momentum(Optimizer):
     the velocity v ← beta v + g collects past gradients, and w ← w − lr v."""
 
     def __init__(self, lr, beta=0.9, **options):
-        self.beta = fraction(beta, "beta (the momentum)", "0.9")
+        self.beta = fraction(beta, N_("beta (the momentum)"), "0.9")
         super().__init__(lr, **options)
 
     def initial_state(self, w):
@@ -209,7 +212,7 @@ class RMSProp(Optimizer):
     of the gradient, s ← beta s + (1 − beta) g², w ← w − lr g / (√s + eps)."""
 
     def __init__(self, lr, beta=0.99, eps=1e-8, **options):
-        self.beta = fraction(beta, "beta (the decay of the running mean)", "0.99")
+        self.beta = fraction(beta, N_("beta (the decay of the running mean)"), "0.99")
         self.eps = positive(eps, "eps", "1e-8")
         super().__init__(lr, **options)
 
@@ -266,7 +269,8 @@ def make_optimizer(name: str, lr, beta=None, **options) -> Optimizer:
     """An optimizer by name with learning rate ``lr``; ``beta`` sets Momentum's beta,
     RMSProp's beta or Adam's beta1 (ignored by SGD; None keeps the default)."""
     if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {list(OPTIMIZERS)}.")
+        raise ValueError(_("unknown optimizer {name!r}; choose one of {choices}.").format(
+            name=name, choices=list(OPTIMIZERS)))
     if beta is not None and name == "Adam":
         options["beta1"] = beta
     elif beta is not None and name != "SGD":
@@ -286,11 +290,12 @@ def minibatches(n, batch_size, rng, shuffle=True):
     Every row appears exactly once. ``batch_size=n`` is batch gradient descent (one step
     per epoch), ``batch_size=1`` stochastic gradient descent (n steps per epoch).
     """
-    n = check_whole(n, "n (the number of samples)")
+    n = check_whole(n, N_("n (the number of samples)"))
     batch_size = check_whole(batch_size, "batch_size")
     if batch_size > n:
-        raise ValueError(f"batch_size {batch_size} is larger than the {n} samples; use at "
-                         f"most batch_size={n} (that is batch gradient descent).")
+        raise ValueError(_("batch_size {batch_size} is larger than the {n} samples; use at "
+                           "most batch_size={n} (that is batch gradient descent).").format(
+            batch_size=batch_size, n=n))
     if shuffle:
         check_rng(rng)
     order = rng.permutation(n) if shuffle else np.arange(n)

@@ -41,6 +41,7 @@ from typing import NamedTuple
 import numpy as np
 
 from backproplab.activations import sigmoid, tanh, tanh_prime
+from backproplab.i18n import gettext as _
 from backproplab.losses import get_loss
 from backproplab.mlp import bias_gradient, weight_gradient
 from backproplab.validation import FLOAT_DTYPES, check_rng, check_whole
@@ -63,16 +64,20 @@ OUTPUTS = {"binary_cross_entropy": "sigmoid", "cross_entropy": "softmax", "mse":
 def _check_model_params(params, n_gates: int, init: str) -> np.dtype:
     """Check the five arrays of an RNN (n_gates = 1) or LSTM (4); return their dtype."""
     if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict with keys {list(KEYS)}, as returned by "
-                        f"{init}; got {type(params).__name__}.")
+        raise TypeError(_("params must be a dict with keys {keys}, as returned by "
+                          "{init}; got {type}.").format(keys=list(KEYS), init=init,
+                                                        type=type(params).__name__))
     missing = [key for key in KEYS if key not in params]
     if missing:
-        raise ValueError(f"params is missing {missing}: it needs the keys {list(KEYS)}, "
-                         f"as returned by {init}.")
+        raise ValueError(_("params is missing {missing}: it needs the keys {keys}, "
+                           "as returned by {init}.").format(missing=missing, keys=list(KEYS),
+                                                            init=init))
     W_x, W_h, W_y = (np.asarray(params[k]) for k in ("W_x", "W_h", "W_y"))
     if W_h.ndim != 2 or W_h.shape[1] != n_gates * W_h.shape[0]:
-        wide = "(n_h, n_h)" if n_gates == 1 else "(n_h, 4 n_h), the gates [i, f, g, o] side by side"
-        raise ValueError(f"W_h must have shape {wide}; got {W_h.shape}.")
+        wide = ("(n_h, n_h)" if n_gates == 1
+                else _("(n_h, 4 n_h), the gates [i, f, g, o] side by side"))
+        raise ValueError(_("W_h must have shape {wide}; got {shape}.").format(
+            wide=wide, shape=W_h.shape))
     n_h = W_h.shape[0]
     expected = {"W_x": (None, n_gates * n_h), "b": (n_gates * n_h,), "W_y": (n_h, None),
                 "b_y": (W_y.shape[-1] if W_y.ndim == 2 else None,)}
@@ -80,12 +85,14 @@ def _check_model_params(params, n_gates: int, init: str) -> np.dtype:
         got = np.shape(params[key])
         if len(got) != len(shape) or any(e is not None and g != e for g, e in zip(got, shape)):
             want = tuple("any" if e is None else e for e in shape)
-            raise ValueError(f"params[{key!r}] must have shape {want} for n_h = {n_h} "
-                             f"(W_h has shape {W_h.shape}); got {got}.")
+            raise ValueError(_("params[{key!r}] must have shape {want} for n_h = {n_h} "
+                               "(W_h has shape {W_h}); got {got}.").format(
+                key=key, want=want, n_h=n_h, W_h=W_h.shape, got=got))
     dtypes = {np.asarray(params[key]).dtype for key in KEYS}
     if len(dtypes) != 1 or W_x.dtype not in FLOAT_DTYPES:
-        raise ValueError(f"all arrays of params must share one dtype, float64 or float32; got "
-                         f"{sorted(str(d) for d in dtypes)}. Convert them with .astype().")
+        raise ValueError(_("all arrays of params must share one dtype, float64 or float32; "
+                           "got {dtypes}. Convert them with .astype().").format(
+            dtypes=sorted(str(d) for d in dtypes)))
     return W_x.dtype
 
 
@@ -93,24 +100,26 @@ def _sequence_array(X, params, dtype) -> np.ndarray:
     """X as a (batch, T, n_in) array of the parameters' dtype."""
     X = np.asarray(X)
     if X.ndim != 3:
-        hint = (" For one sequence x of shape (T, n_in) use x[None]." if X.ndim == 2 else "")
-        raise ValueError(f"X must be 3-D (batch, T, n_in): one row per sequence, one step per "
-                         f"time step; got shape {X.shape}.{hint}")
+        hint = (_(" For one sequence x of shape (T, n_in) use x[None].") if X.ndim == 2 else "")
+        raise ValueError(_("X must be 3-D (batch, T, n_in): one row per sequence, one step per "
+                           "time step; got shape {shape}.{hint}").format(shape=X.shape,
+                                                                         hint=hint))
     if 0 in X.shape[:2]:
-        raise ValueError(f"X must hold at least one sequence of at least one step; got shape "
-                         f"{X.shape}.")
+        raise ValueError(_("X must hold at least one sequence of at least one step; got shape "
+                           "{shape}.").format(shape=X.shape))
     n_in = np.shape(params["W_x"])[0]
     if X.shape[2] != n_in:
-        raise ValueError(f"X has {X.shape[2]} features per time step but W_x has shape "
-                         f"{np.shape(params['W_x'])}: make n_in the size of X's last axis.")
+        raise ValueError(_("X has {features} features per time step but W_x has shape "
+                           "{W_x}: make n_in the size of X's last axis.").format(
+            features=X.shape[2], W_x=np.shape(params["W_x"])))
     return X.astype(dtype, copy=False)
 
 
 def _output_gradient(d_out, z_out) -> np.ndarray:
     d_out = np.asarray(d_out, dtype=z_out.dtype)
     if d_out.shape != z_out.shape:
-        raise ValueError(f"d_out is dL/dz_out and must have the output's shape (batch, n_out) "
-                         f"= {z_out.shape}; got {d_out.shape}.")
+        raise ValueError(_("d_out is dL/dz_out and must have the output's shape (batch, n_out) "
+                           "= {shape}; got {got}.").format(shape=z_out.shape, got=d_out.shape))
     return d_out
 
 

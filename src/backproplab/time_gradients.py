@@ -22,6 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 from backproplab.rnn import (
     init_lstm_params,
     init_rnn_params,
@@ -60,8 +62,8 @@ def time_verdict(norms, vanish: float = VANISH, explode: float = EXPLODE) -> Tim
     """Judge the per-step norms ``norms`` (shape (T,), step 1 first) by ‖g_1‖ / ‖g_T‖."""
     n = np.asarray(norms, dtype=float)
     if n.ndim != 1 or n.size == 0:
-        raise ValueError(f"norms must be a 1-D array of per-step norms (T,), step 1 first; "
-                         f"got shape {n.shape}.")
+        raise ValueError(_("norms must be a 1-D array of per-step norms (T,), step 1 first; "
+                           "got shape {shape}.").format(shape=n.shape))
     finite = bool(np.all(np.isfinite(n)))
     if not finite or n[-1] == 0:
         status = "overflow" if not finite else "vanishes"
@@ -108,15 +110,17 @@ def time_gradient_norms(T: int, rng, scale: float = 1.0, forget_bias: float = 1.
     """
     check_rng(rng)
     T, n_h, n_in, batch = (check_whole(v, name) for v, name in
-                           ((T, "T (the sequence length)"), (n_h, "n_h (the hidden size)"),
+                           ((T, N_("T (the sequence length)")), (n_h, N_("n_h (the hidden size)")),
                             (n_in, "n_in"), (batch, "batch")))
-    scale = positive(scale, "scale (the recurrent weights' multiple of 1/sqrt(n_h))", "1.0")
+    scale = positive(scale, N_("scale (the recurrent weights' multiple of 1/sqrt(n_h))"), "1.0")
     forget_bias = float(forget_bias)
     if not math.isfinite(forget_bias):
-        raise ValueError(f"forget_bias must be a finite number such as 1.0 (larger keeps the "
-                         f"forget gate nearer 1); got {forget_bias!r}.")
+        raise ValueError(_("forget_bias must be a finite number such as 1.0 (larger keeps the "
+                           "forget gate nearer 1); got {forget_bias!r}.").format(
+            forget_bias=forget_bias))
     if np.dtype(dtype) not in FLOAT_DTYPES:
-        raise ValueError(f"dtype must be float64 or float32; got {np.dtype(dtype)}.")
+        raise ValueError(_("dtype must be float64 or float32; got {dtype}.").format(
+            dtype=np.dtype(dtype)))
     rnn = init_rnn_params(n_in, n_h, 1, rng, dtype=dtype)
     lstm = init_lstm_params(n_in, n_h, 1, rng, forget_bias=forget_bias, dtype=dtype)
     X = rng.normal(size=(batch, T, n_in)).astype(dtype)

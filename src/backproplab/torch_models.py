@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from backproplab.activations import get_activation, get_hidden_activation
+from backproplab.i18n import gettext as _
 from backproplab.mlp import loss_and_gradients
 from backproplab.optimizers import minibatches
 from backproplab.sentiment import Vocabulary, pad
@@ -47,8 +48,8 @@ ACTIVATION_MODULES = {"identity": nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn
 
 def _activation_module(name: str) -> nn.Module:
     if name not in ACTIVATION_MODULES:
-        raise ValueError(f"no PyTorch module is set for the activation {name!r}; use one "
-                         f"of {list(ACTIVATION_MODULES)}.")
+        raise ValueError(_("no PyTorch module is set for the activation {name!r}; use one "
+                           "of {choices}.").format(name=name, choices=list(ACTIVATION_MODULES)))
     return ACTIVATION_MODULES[name]()
 
 
@@ -103,8 +104,8 @@ def torch_loss(net: nn.Sequential, X, y, loss="mse") -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(z_out, target, reduction="sum") / m
     if loss == "mse":
         return F.mse_loss(net[-1](z_out), target, reduction="sum") / (2 * m)
-    raise ValueError(f"unknown loss {loss!r}: choose 'mse', 'cross_entropy' or "
-                     "'binary_cross_entropy'.")
+    raise ValueError(_("unknown loss {loss!r}: choose 'mse', 'cross_entropy' or "
+                       "'binary_cross_entropy'.").format(loss=loss))
 
 
 def torch_gradients(net: nn.Sequential) -> Params:
@@ -113,7 +114,7 @@ def torch_gradients(net: nn.Sequential) -> Params:
     """
     linears = [module for module in net if isinstance(module, nn.Linear)]
     if any(linear.weight.grad is None for linear in linears):
-        raise ValueError("the network has no gradients yet: call loss.backward() first.")
+        raise ValueError(_("the network has no gradients yet: call loss.backward() first."))
     return [{"W": linear.weight.grad.T.detach().numpy().copy(),
              "b": linear.bias.grad.detach().numpy().copy()} for linear in linears]
 
@@ -152,14 +153,15 @@ def torch_recurrent(params, kind="lstm") -> tuple[nn.Module, nn.Linear]:
     W_y.T``, ``head.bias = b_y``. ``head(outputs[:, -1])`` is our ``z_out``.
     """
     if kind not in RECURRENT_LAYERS:
-        raise ValueError(f"kind must be one of {list(RECURRENT_LAYERS)}; got {kind!r}.")
+        raise ValueError(_("kind must be one of {kinds}; got {kind!r}.").format(
+            kinds=list(RECURRENT_LAYERS), kind=kind))
     arrays = {key: np.asarray(params[key]) for key in ("W_x", "W_h", "b", "W_y", "b_y")}
     n_in, width = arrays["W_x"].shape
     n_h = width // RECURRENT_LAYERS[kind]
     if arrays["W_h"].shape != (n_h, width):
-        raise ValueError(f"params do not describe a {kind!r} network: W_x {arrays['W_x'].shape}"
-                         f" and W_h {arrays['W_h'].shape}; build them with "
-                         f"rnn.init_{kind}_params.")
+        raise ValueError(_("params do not describe a {kind!r} network: W_x {W_x} and W_h "
+                           "{W_h}; build them with rnn.init_{kind}_params.").format(
+            kind=kind, W_x=arrays["W_x"].shape, W_h=arrays["W_h"].shape))
     dtype = getattr(torch, str(arrays["W_x"].dtype))
     layer = (nn.RNN(n_in, n_h, nonlinearity="tanh", batch_first=True, dtype=dtype)
              if kind == "rnn" else nn.LSTM(n_in, n_h, batch_first=True, dtype=dtype))
@@ -178,7 +180,7 @@ def torch_recurrent_gradients(layer: nn.Module, head: nn.Linear) -> dict[str, np
     head)``, in ``rnn``'s layout and keys: W_x = weight_ih_l0.grad.T, W_h =
     weight_hh_l0.grad.T, b = bias_ih_l0.grad (bias_hh_l0 gets the same), W_y, b_y."""
     if layer.weight_ih_l0.grad is None or head.weight.grad is None:
-        raise ValueError("the network has no gradients yet: call loss.backward() first.")
+        raise ValueError(_("the network has no gradients yet: call loss.backward() first."))
     tensors = {"W_x": layer.weight_ih_l0.grad.T, "W_h": layer.weight_hh_l0.grad.T,
                "b": layer.bias_ih_l0.grad, "W_y": head.weight.grad.T, "b_y": head.bias.grad}
     return {key: tensor.detach().numpy().copy() for key, tensor in tensors.items()}
@@ -217,14 +219,15 @@ class SentimentLSTM(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Logits (batch,) for word ids (batch, length)."""
         if ids.dtype != torch.long or ids.ndim != 2:
-            raise ValueError(f"the model reads word ids as a (batch, length) tensor of "
-                             f"int64 (torch.long), such as torch.as_tensor(pad(...)); got "
-                             f"{tuple(ids.shape)} of {ids.dtype}.")
+            raise ValueError(_("the model reads word ids as a (batch, length) tensor of "
+                               "int64 (torch.long), such as torch.as_tensor(pad(...)); got "
+                               "{shape} of {dtype}.").format(shape=tuple(ids.shape),
+                                                              dtype=ids.dtype))
         if ids.numel() and int(ids.max()) >= self.embedding.num_embeddings:
-            raise ValueError(f"word id {int(ids.max())} is outside the embedding's "
-                             f"{self.embedding.num_embeddings} rows: encode with the "
-                             "vocabulary the model was built for.")
-        _, (h_n, _) = self.lstm(self.dropout(self.embedding(ids)))
+            raise ValueError(_("word id {id} is outside the embedding's {rows} rows: encode "
+                               "with the vocabulary the model was built for.").format(
+                id=int(ids.max()), rows=self.embedding.num_embeddings))
+        _outputs, (h_n, _c_n) = self.lstm(self.dropout(self.embedding(ids)))
         return self.output(self.dropout(h_n[-1])).squeeze(1)
 
 
@@ -234,8 +237,8 @@ def _tensors(X, y=None):
         return X
     y = torch.as_tensor(np.asarray(y), dtype=torch.float32)
     if y.shape != (X.shape[0],):
-        raise ValueError(f"y must hold one 0/1 label per row of X, shape ({X.shape[0]},); "
-                         f"got {tuple(y.shape)}.")
+        raise ValueError(_("y must hold one 0/1 label per row of X, shape ({m},); "
+                           "got {shape}.").format(m=X.shape[0], shape=tuple(y.shape)))
     return X, y
 
 

@@ -34,6 +34,8 @@ from backproplab.deepnets import (
     deep_loss_and_gradients,
     global_norm,
 )
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 from backproplab.losses import get_loss
 from backproplab.mlp import (
     accuracy,
@@ -85,10 +87,12 @@ class DivergenceWarning(RuntimeWarning):
     """Training stopped because the loss or the gradient became NaN or infinite."""
 
 
-def divergence_message(lr: float, value: float, where: str, what: str = "loss") -> str:
-    """The sentence a diverged run reports: what happened, where, and what to change."""
-    return (f"training diverged: the {what} became {value} {where} with lr={lr:g}. Each "
-            f"step overshot the minimum; lower lr (try lr={lr / 10:g}) and train again.")
+def divergence_message(lr: float, value: float, where: str, what: str = N_("loss")) -> str:
+    """The sentence a diverged run reports: what happened, where, and what to change (in
+    the reader's language; ``what`` is translated here, ``where`` by the caller)."""
+    return _("training diverged: the {what} became {value} {where} with lr={lr:g}. Each "
+             "step overshot the minimum; lower lr (try lr={smaller:g}) and train again.").format(
+        what=_(what), value=value, where=where, lr=lr, smaller=lr / 10)
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,12 +167,12 @@ def progress_bar(total: int, enabled: bool, unit: str = "epoch"):
     from tqdm.notebook import tqdm as notebook_tqdm
 
     if issubclass(tqdm, notebook_tqdm):  # tqdm.auto chose the notebook widget
-        bar = tqdm(total=total, desc="training", unit=unit, display=False)
+        bar = tqdm(total=total, desc=_("training"), unit=_(unit), display=False)
         from IPython.display import display
 
         bar.display_handle = display(bar.container, display_id=True)
         return bar
-    return tqdm(total=total, desc="training", unit=unit)
+    return tqdm(total=total, desc=_("training"), unit=_(unit))
 
 
 def finish_progress_bar(bar) -> None:
@@ -196,13 +200,14 @@ def _last(history: History) -> dict[str, str]:
 
 def _optimizer(optimizer, lr) -> Optimizer:
     if (optimizer is None) == (lr is None):
-        raise ValueError("give either lr (plain gradient descent with that learning rate) "
-                         "or optimizer (such as Adam(0.01)), not both or neither.")
+        raise ValueError(_("give either lr (plain gradient descent with that learning rate) "
+                           "or optimizer (such as Adam(0.01)), not both or neither."))
     if optimizer is None:
         return SGD(lr)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be one of {list(OPTIMIZERS)} such as SGD(lr=0.1); "
-                        f"got {optimizer!r}.")
+        raise TypeError(_("optimizer must be one of {choices} such as SGD(lr=0.1); "
+                          "got {optimizer!r}.").format(choices=list(OPTIMIZERS),
+                                                       optimizer=optimizer))
     return optimizer
 
 
@@ -210,32 +215,32 @@ def _model(net, hidden, output, loss):
     if net is None:
         return _MLP(hidden or "sigmoid", output or "identity", loss or "mse")
     if not (hidden is None and output is None and loss is None):
-        raise ValueError("a DeepNet brings its own hidden, output and loss: leave them out "
-                         "when you pass net.")
+        raise ValueError(_("a DeepNet brings its own hidden, output and loss: leave them out "
+                           "when you pass net."))
     return _Deep(net)
 
 
 def _check_schedule(epochs, steps, batch_size, rng, X, y, X_val, y_val, patience):
     check_rng(rng)
     if (epochs is None) == (steps is None):
-        raise ValueError("give either epochs (passes over the data) or steps (random "
-                         "batches), not both or neither.")
+        raise ValueError(_("give either epochs (passes over the data) or steps (random "
+                           "batches), not both or neither."))
     if epochs is not None:
         check_whole(epochs, "epochs")
     if steps is not None:
         check_whole(steps, "steps")
     check_whole(batch_size, "batch_size")
     if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} targets: give one "
-                         "target per sample.")
+        raise ValueError(_("X has {rows} rows but y has {targets} targets: give one "
+                           "target per sample.").format(rows=X.shape[0], targets=y.shape[0]))
     if (X_val is None) != (y_val is None):
-        raise ValueError("give both X_val and y_val, or neither.")
+        raise ValueError(_("give both X_val and y_val, or neither."))
     if X_val is not None and epochs is None:
-        raise ValueError("the validation set is measured after each epoch: train with "
-                         "epochs=, not steps=.")
+        raise ValueError(_("the validation set is measured after each epoch: train with "
+                           "epochs=, not steps=."))
     if patience is not None and X_val is None:
-        raise ValueError("early stopping (patience) needs a validation set: pass X_val and "
-                         "y_val.")
+        raise ValueError(_("early stopping (patience) needs a validation set: pass X_val and "
+                           "y_val."))
 
 
 def _batches(n, batch_size, rng, epochs, steps):
@@ -246,11 +251,12 @@ def _batches(n, batch_size, rng, epochs, steps):
     batch_size = min(batch_size, n)
     if epochs is None:
         for step in range(steps):
-            yield f"at step {step}", rng.choice(n, size=batch_size, replace=False)
+            yield (_("at step {step}").format(step=step),
+                   rng.choice(n, size=batch_size, replace=False))
         return
     for epoch in range(1, epochs + 1):
         for number, rows in enumerate(minibatches(n, batch_size, rng), start=1):
-            yield f"at batch {number} of epoch {epoch}", rows
+            yield _("at batch {number} of epoch {epoch}").format(number=number, epoch=epoch), rows
         yield epoch, None
 
 
@@ -260,7 +266,7 @@ def _diverged(history, lr, where, loss, norm=0.0) -> bool:
         return False
     history.diverged_at = len(history.iteration_loss)
     message = (divergence_message(lr, loss, where) if not math.isfinite(loss)
-               else divergence_message(lr, norm, where, "gradient norm"))
+               else divergence_message(lr, norm, where, N_("gradient norm")))
     warnings.warn(message, DivergenceWarning, stacklevel=3)
     return True
 
@@ -303,13 +309,14 @@ def train(params, X, y, *, batch_size, rng, epochs=None, steps=None, lr=None, op
     history, running, classes = History(), None, _is_classification(y)
     best_loss, best_params = math.inf, params
     optimizer.reset()
-    bar = progress_bar(epochs or steps, progress, "epoch" if epochs else "step")
+    bar = progress_bar(epochs or steps, progress, N_("epoch") if epochs else N_("step"))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for where, rows in _batches(len(X), batch_size, rng, epochs, steps):
             if rows is None:  # the end of epoch ``where``: measure, and stop early?
                 epoch = where
                 value = _measure(model, params, (X, y), running, classes, history, "train")
-                if _diverged(history, optimizer.lr, f"at the end of epoch {epoch}", value):
+                if _diverged(history, optimizer.lr,
+                             _("at the end of epoch {epoch}").format(epoch=epoch), value):
                     break
                 if bar is not None:
                     bar.set_postfix(_last(history), refresh=False)
@@ -333,7 +340,7 @@ def train(params, X, y, *, batch_size, rng, epochs=None, steps=None, lr=None, op
             history.iteration_loss.append(value)
             history.grad_norm.append(norm)
             if clip is not None:
-                grads, _ = clip_by_global_norm(grads, clip)
+                grads, _norm = clip_by_global_norm(grads, clip)
             params = optimizer.step(params, grads)
             if bar is not None and epochs is None:
                 bar.update(1)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backproplab.i18n import gettext as _
+
 #: Ids that are left-overs of the template, not a student's id.
 PLACEHOLDERS = frozenset({"", "your id", "your_id", "student_id", "...", "none", "todo"})
 
@@ -35,19 +37,20 @@ def normalise_student_id(student_id) -> str:
     Raises ``StudentIdError`` with advice when ``student_id`` is not a usable id.
     """
     if not isinstance(student_id, str):
-        raise StudentIdError(
-            f"STUDENT_ID should be your id as a string in quotes, like STUDENT_ID = \"a1234567\", "
-            f"but it is a {type(student_id).__name__}: {student_id!r}.")
+        raise StudentIdError(_(
+            "STUDENT_ID should be your id as a string in quotes, like STUDENT_ID = \"a1234567\", "
+            "but it is a {type}: {student_id!r}.").format(type=type(student_id).__name__,
+                                                         student_id=student_id))
     normal = student_id.strip().casefold()
     if normal in PLACEHOLDERS:
-        raise StudentIdError(
+        raise StudentIdError(_(
             "STUDENT_ID is not set: write your own id between the quotes (the id your course "
             "uses: your LMS login or your student number, as your lecturer says), then run "
-            "the cells again.")
+            "the cells again."))
     if len(normal) > 100 or any(ch.isspace() for ch in normal):
-        raise StudentIdError(
-            f"STUDENT_ID {student_id!r} does not look like an id (one word, at most 100 "
-            "characters): write the id your course uses.")
+        raise StudentIdError(_(
+            "STUDENT_ID {student_id!r} does not look like an id (one word, at most 100 "
+            "characters): write the id your course uses.").format(student_id=student_id))
     return normal
 
 
@@ -75,7 +78,8 @@ class Variant:
 
     def describe(self) -> str:
         """Markdown: the student's numbers, as the questions refer to them."""
-        return f"**Your variant of {self.homework}** (STUDENT_ID = `{self.student_id}`)."
+        return _("**Your variant of {homework}** (STUDENT_ID = `{student_id}`).").format(
+            homework=self.homework, student_id=self.student_id)
 
     def _repr_markdown_(self) -> str:
         return self.describe()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from backproplab.i18n import gettext as _
 from backproplab.variants import Variant as BaseVariant
 from backproplab.variants import normalise_student_id, student_rng
 
@@ -125,16 +126,19 @@ class Variant(BaseVariant):
         return "\n".join([
             super().describe(),
             "",
-            f"- **Question 1.** $J = {sp.latex(self.J_of_u)}$ with "
-            f"$u = {INNER_TEXT[self.inner]}$ and $k = {sp.latex(self.k)}$. "
-            f"The point: $u_0 = {sp.latex(self.u0)}$.",
-            f"- **Questions 2 and 4.** Your difference formula (stencil `{self.stencil}`): "
-            f"$\\dfrac{{\\partial J}}{{\\partial w_i}} \\approx {STENCIL_TEXT[self.stencil]}$. "
-            f"Frozen entries in question 2: every flat index $i$ with "
-            f"$i \\bmod {self.frozen_every} = {self.frozen_offset}$ (that is {frozen}, …).",
-            f"- **Question 3.** $J(w) = {sp.latex(self.q3_J)}$, with a constant $c > 0$.",
-            f"- **Question 4.** $f(w) = {sp.latex(self.q4_expr)}$ at "
-            f"$w_0 = {sp.latex(self.q4_w0)}$.",
+            _("- **Question 1.** $J = {J}$ with $u = {u}$ and $k = {k}$. The point: "
+              "$u_0 = {u0}$.").format(J=sp.latex(self.J_of_u), u=INNER_TEXT[self.inner],
+                                      k=sp.latex(self.k), u0=sp.latex(self.u0)),
+            _("- **Questions 2 and 4.** Your difference formula (stencil `{stencil}`): "
+              "${formula}$. Frozen entries in question 2: every flat index $i$ with "
+              "$i \\bmod {every} = {offset}$ (that is {frozen}, …).").format(
+                stencil=self.stencil,
+                formula=r"\dfrac{\partial J}{\partial w_i} \approx " + STENCIL_TEXT[self.stencil],
+                every=self.frozen_every, offset=self.frozen_offset, frozen=frozen),
+            _("- **Question 3.** $J(w) = {J}$, with a constant $c > 0$.").format(
+                J=sp.latex(self.q3_J)),
+            _("- **Question 4.** $f(w) = {f}$ at $w_0 = {w0}$.").format(
+                f=sp.latex(self.q4_expr), w0=sp.latex(self.q4_w0)),
         ])
 
 

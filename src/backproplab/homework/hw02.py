@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from backproplab.i18n import gettext as _
 from backproplab.variants import Variant as BaseVariant
 from backproplab.variants import normalise_student_id, student_rng
 
@@ -209,16 +210,18 @@ class Variant(BaseVariant):
         return "\n".join([
             super().describe(),
             "",
-            f"- **Question 1.** Your activation: ${ACTIVATIONS[self.activation][1].format(k=k)}$. "
-            f"Your node: ${node_latex}$; its local derivative "
-            rf"$\partial q / \partial {wrt}$ may use only {allowed}.",
-            f"- **Question 2.** Your graph: $c = w \\cdot x$, $d = c {sign} y$, $e = {g}$, "
-            f"${m}$, $J = (m - t)^2$, at "
-            f"$x = {_num(self.q2_x)}$, $w = {_num(self.q2_w)}$, $y = {_num(self.q2_y)}$ "
-            f"and the constant $t = {_num(self.q2_t)}$.",
-            f"- **Question 3.** Your new operation (`op = \"{self.op}\"`): ${op_latex}$.",
-            f"- **Question 4.** Your neuron: $z = w x + b$, ${neuron_latex}$, "
-            f"${LOSSES[self.loss][1]}$.",
+            _("- **Question 1.** Your activation: ${activation}$. Your node: ${node}$; its "
+              "local derivative $\\partial q / \\partial {wrt}$ may use only {allowed}.").format(
+                activation=ACTIVATIONS[self.activation][1].format(k=k), node=node_latex,
+                wrt=wrt, allowed=allowed),
+            _("- **Question 2.** Your graph: $c = w \\cdot x$, $d = c {sign} y$, $e = {g}$, "
+              "${m}$, $J = (m - t)^2$, at $x = {x}$, $w = {w}$, $y = {y}$ and the constant "
+              "$t = {t}$.").format(sign=sign, g=g, m=m, x=_num(self.q2_x), w=_num(self.q2_w),
+                                   y=_num(self.q2_y), t=_num(self.q2_t)),
+            _("- **Question 3.** Your new operation (`op = \"{op}\"`): ${latex}$.").format(
+                op=self.op, latex=op_latex),
+            _("- **Question 4.** Your neuron: $z = w x + b$, ${neuron}$, ${loss}$.").format(
+                neuron=neuron_latex, loss=LOSSES[self.loss][1]),
         ])
 
 
@@ -282,6 +285,7 @@ def check_matches(actual, expected, what: str, *, rtol: float = 1e-6, atol: floa
     try:
         got = float(actual)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what} should be a number, but it is {actual!r}.") from None
+        raise AssertionError(_("{what} should be a number, but it is {value!r}.").format(
+            what=what, value=actual)) from None
     if not math.isfinite(got) or abs(got - expected) > atol + rtol * abs(expected):
-        raise AssertionError(f"{what} is wrong. {hint}".strip())
+        raise AssertionError(_("{what} is wrong. {hint}").format(what=what, hint=hint).strip())

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backproplab.i18n import N_, ngettext
+from backproplab.i18n import gettext as _
 from backproplab.variants import Variant as BaseVariant
 from backproplab.variants import normalise_student_id, student_rng
 
@@ -40,8 +42,8 @@ _FORMULAS = {
     "log_cosh": r"\ell(\hat y, y) = s^2 \log\cosh\frac{\hat y - y}{s}",
 }
 _NAMES = {"leaky_relu": "leaky ReLU", "elu": "ELU", "softplus": "softplus",
-          "sigmoid": "sigmoid", "tanh": "tanh", "squared": "squared error",
-          "pseudo_huber": "pseudo-Huber loss", "log_cosh": "log-cosh loss"}
+          "sigmoid": "sigmoid", "tanh": "tanh", "squared": N_("squared error"),
+          "pseudo_huber": N_("pseudo-Huber loss"), "log_cosh": N_("log-cosh loss")}
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ class Variant(BaseVariant):
         z = np.asarray(z, dtype=float)
         name = self.hidden[layer - 1] if layer in (1, 2) else self.output
         if layer not in (1, 2, 3):
-            raise ValueError(f"layer must be 1, 2 (hidden) or 3 (output); got {layer!r}.")
+            raise ValueError(_("layer must be 1, 2 (hidden) or 3 (output); got {layer!r}.")
+                             .format(layer=layer))
         if name == "leaky_relu":
             return np.where(z > 0, z, self.leak * z)
         if name == "elu":
@@ -101,8 +104,8 @@ class Variant(BaseVariant):
         """``(z, a)``: lists with every layer's pre-activation and activation, for a batch X
         (m, n_0). ``a[0]`` is X, ``z[0]`` is None, ``a[3]`` is the output ŷ."""
         if len(params) != 3:
-            raise ValueError(f"your network has 3 layers (two hidden, one output); "
-                             f"params has {len(params)}.")
+            raise ValueError(_("your network has 3 layers (two hidden, one output); "
+                               "params has {n}.").format(n=len(params)))
         z, a = [None], [np.asarray(X, dtype=float)]
         for layer, p in enumerate(params, start=1):
             z.append(a[-1] @ np.asarray(p["W"], dtype=float) + np.asarray(p["b"], dtype=float))
@@ -166,23 +169,30 @@ class Variant(BaseVariant):
         out = _FORMULAS[self.output]
         if self.output == "softplus":
             out = r"\hat y = \tfrac{1}{\beta}\log\big(1 + e^{\beta z}\big)"
+        batch_loss = (r"L = \frac1m \sum_{\text{" + _("samples") + r"}} \sum_{\text{"
+                      + _("outputs") + r"}} \ell(\hat y, y)"
+                      r" + \frac{\lambda}{2} \sum_{l} \lVert W^{(l)} \rVert^2")
         lines = [
             super().describe(),
             "",
-            f"- **Network:** {n0} inputs → hidden layer 1 ({n1} neurons) → hidden layer 2 "
-            f"({n2} neurons) → output layer ({n3} {'unit' if n3 == 1 else 'units'}); the given "
-            f"batch has m = {self.m} "
-            "samples.",
-            f"- **Hidden layer 1:** {_NAMES[self.hidden[0]]}, ${_FORMULAS[self.hidden[0]]}$.",
-            f"- **Hidden layer 2:** {_NAMES[self.hidden[1]]}, ${_FORMULAS[self.hidden[1]]}$.",
-            f"- **Output layer:** {_NAMES[self.output]}, ${out}$.",
-            f"- **Loss per output entry:** {_NAMES[self.loss_name]}, "
-            f"${_FORMULAS[self.loss_name]}$; the loss of a batch is "
-            r"$L = \frac1m \sum_{\text{samples}} \sum_{\text{outputs}} \ell(\hat y, y)"
-            r" + \frac{\lambda}{2} \sum_{l} \lVert W^{(l)} \rVert^2$ (biases not penalised).",
-            "- **Your constants:** " + ", ".join(
+            ngettext("- **Network:** {n0} inputs → hidden layer 1 ({n1} neurons) → hidden "
+                     "layer 2 ({n2} neurons) → output layer ({n3} unit); the given batch has "
+                     "m = {m} samples.",
+                     "- **Network:** {n0} inputs → hidden layer 1 ({n1} neurons) → hidden "
+                     "layer 2 ({n2} neurons) → output layer ({n3} units); the given batch has "
+                     "m = {m} samples.", n3).format(n0=n0, n1=n1, n2=n2, n3=n3, m=self.m),
+            *(_("- **Hidden layer {l}:** {name}, ${formula}$.").format(
+                l=l, name=_(_NAMES[name]), formula=_FORMULAS[name])
+              for l, name in enumerate(self.hidden, start=1)),
+            _("- **Output layer:** {name}, ${formula}$.").format(
+                name=_(_NAMES[self.output]), formula=out),
+            _("- **Loss per output entry:** {name}, ${formula}$; the loss of a batch is "
+              "${batch_loss}$ (biases not penalised).").format(
+                name=_(_NAMES[self.loss_name]), formula=_FORMULAS[self.loss_name],
+                batch_loss=batch_loss),
+            _("- **Your constants:** {constants}.").format(constants=", ".join(
                 f"${symbols[k]} = {v:g}$ (`variant.{_FIELD[k]}`)"
-                for k, v in self.constants().items()) + ".",
+                for k, v in self.constants().items())),
         ]
         return "\n".join(lines)
 
@@ -230,25 +240,29 @@ def compare(got, expected, what: str, *, rtol: float = 1e-10, atol: float = 1e-1
     try:
         array = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what} should be a NumPy array of numbers, but it is a "
-                             f"{type(got).__name__}.") from None
+        raise AssertionError(_("{what} should be a NumPy array of numbers, but it is a "
+                               "{type}.").format(what=what, type=type(got).__name__)) from None
     if array.shape != expected.shape:
-        raise AssertionError(f"{what} should have shape {expected.shape}, but it has shape "
-                             f"{array.shape}.")
+        raise AssertionError(_("{what} should have shape {expected}, but it has shape "
+                               "{got}.").format(what=what, expected=expected.shape,
+                                                got=array.shape))
     if not np.all(np.isfinite(array)):
-        raise AssertionError(f"{what} contains NaN or infinity (an overflow, or 0/0?).")
+        raise AssertionError(_("{what} contains NaN or infinity (an overflow, or 0/0?).")
+                             .format(what=what))
     wrong = np.abs(array - expected) > atol + rtol * np.abs(expected)
     if not wrong.any():
         return
-    message = f"{what} has the right shape but wrong values"
+    message = _("{what} has the right shape but wrong values").format(what=what)
     if regions:
         where = [name for name, mask in regions.items() if np.any(wrong & np.asarray(mask))]
         right = [name for name, mask in regions.items()
                  if np.any(mask) and not np.any(wrong & np.asarray(mask))]
         if where:
-            message += " in the entries where " + " and where ".join(where)
+            message += _(" in the entries where {where}").format(
+                where=_(" and where ").join(where))
         if right:
-            message += " (those where " + " and where ".join(right) + " are right)"
+            message += _(" (those where {right} are right)").format(
+                right=_(" and where ").join(right))
     raise AssertionError(message + ".")
 
 

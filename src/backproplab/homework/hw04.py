@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 from backproplab.surfaces import Surface, rosenbrock
 from backproplab.variants import Variant as BaseVariant
 from backproplab.variants import normalise_student_id, student_rng
@@ -41,29 +43,29 @@ STATE_NAMES = {
 
 #: Markdown: each question-2 optimizer's update rule, as the student's variant states it.
 RULES = {
-    "nesterov": (
+    "nesterov": N_(
         "**Nesterov momentum** (PyTorch's `SGD(..., nesterov=True)`): "
         r"$v_t = \beta v_{t-1} + g_t$, then the step looks ahead along the new velocity, "
         r"$w_t = w_{t-1} - \alpha\,(g_t + \beta v_t)$."),
-    "adamw": (
+    "adamw": N_(
         "**AdamW** (Adam with *decoupled* weight decay, PyTorch's `AdamW`): first shrink the "
         r"weights, $w' = w_{t-1} - \alpha\lambda\, w_{t-1}$; then take the chapter's Adam step "
         r"(equation eq-adam, with the bias corrections) from $w'$ with the gradient $g_t$ "
         r"as it is ($\lambda$ is *not* added to the gradient)."),
-    "adagrad": (
+    "adagrad": N_(
         "**AdaGrad**: every parameter keeps the *sum* (not a running mean) of its squared "
         r"gradients, $s_t = s_{t-1} + g_t^2$, and $w_t = w_{t-1} - \alpha\, g_t / "
         r"(\sqrt{s_t} + \epsilon)$."),
-    "adamax": (
+    "adamax": N_(
         "**AdaMax** (PyTorch's `Adamax`): $m_t$ as in Adam; instead of a running mean of "
         r"$g^2$, a decaying maximum $u_t = \max(\beta_2 u_{t-1},\ |g_t| + \epsilon)$ (entry "
         r"by entry); $w_t = w_{t-1} - \frac{\alpha}{1 - \beta_1^t}\, \frac{m_t}{u_t}$."),
-    "amsgrad": (
+    "amsgrad": N_(
         "**AMSGrad** (PyTorch's `Adam(..., amsgrad=True)`): $m_t$ and $v_t$ as in Adam, and "
         r"the largest $v$ so far, $\hat v_t = \max(\hat v_{t-1}, v_t)$ (entry by entry, "
         r"state `v_max`); $w_t = w_{t-1} - \alpha\, \frac{m_t / (1 - \beta_1^t)}"
         r"{\sqrt{\hat v_t / (1 - \beta_2^t)} + \epsilon}$."),
-    "rmsprop_momentum": (
+    "rmsprop_momentum": N_(
         "**RMSProp with momentum** (PyTorch's `RMSprop(..., momentum=μ)`): "
         r"$s_t = \rho\, s_{t-1} + (1 - \rho)\, g_t^2$, a velocity of the scaled gradients "
         r"$b_t = \mu\, b_{t-1} + g_t / (\sqrt{s_t} + \epsilon)$, and "
@@ -128,22 +130,28 @@ class Variant(BaseVariant):
     def describe(self) -> str:
         hyper = ", ".join(f"`{k}` = {v:g}" for k, v in self.hyper.items())
         names = ", ".join(f"`{name}`" for name in self.state_names())
-        (p, q), (_, r) = self.A
-        beta_text = "" if self.q4_beta is None else f" with beta = {self.q4_beta:g}"
+        (p, q), (_q, r) = self.A
+        beta_text = ("" if self.q4_beta is None
+                     else _(" with beta = {beta:g}").format(beta=self.q4_beta))
         grid = ", ".join(f"{lr:g}" for lr in self.grid)
+        A = f"\\begin{{pmatrix}} {p:g} & {q:g} \\\\ {q:g} & {r:g} \\end{{pmatrix}}"
         return "\n".join([
             super().describe(), "",
-            f"- **Question 1:** `n` = {self.n} samples, `batch_size` = {self.batch_size}.",
-            f"- **Question 2:** your optimizer is `{self.optimizer}`. " + RULES[self.optimizer],
-            f"  Its state is a dict with the arrays {names} (zeros before the first step); "
-            f"your hyperparameters `variant.hyper`: {hyper}.",
-            f"- **Question 3:** the bowl $L(w) = \\tfrac12 w^\\top A w$ with "
-            f"$A = \\begin{{pmatrix}} {p:g} & {q:g} \\\\ {q:g} & {r:g} \\end{{pmatrix}}$ "
-            f"(`variant.A`), momentum $\\beta$ = {self.beta:g} (`variant.beta`).",
-            f"- **Question 4:** `{self.q4_optimizer}`{beta_text} on Rosenbrock's valley "
-            f"$(a - w_1)^2 + b\\,(w_2 - w_1^2)^2$ with a = {self.valley[0]:g}, "
-            f"b = {self.valley[1]:g}, from the start {self.start}, {self.n_steps} steps, "
-            f"learning rates `variant.grid` = [{grid}].",
+            _("- **Question 1:** `n` = {n} samples, `batch_size` = {batch_size}.").format(
+                n=self.n, batch_size=self.batch_size),
+            _("- **Question 2:** your optimizer is `{optimizer}`. {rule}").format(
+                optimizer=self.optimizer, rule=_(RULES[self.optimizer])),
+            _("  Its state is a dict with the arrays {names} (zeros before the first step); "
+              "your hyperparameters `variant.hyper`: {hyper}.").format(names=names,
+                                                                        hyper=hyper),
+            _("- **Question 3:** the bowl $L(w) = \\tfrac12 w^\\top A w$ with $A = {A}$ "
+              "(`variant.A`), momentum $\\beta$ = {beta:g} (`variant.beta`).").format(
+                A=A, beta=self.beta),
+            _("- **Question 4:** `{optimizer}`{beta_text} on Rosenbrock's valley "
+              "$(a - w_1)^2 + b\\,(w_2 - w_1^2)^2$ with a = {a:g}, b = {b:g}, from the start "
+              "{start}, {n_steps} steps, learning rates `variant.grid` = [{grid}].").format(
+                optimizer=self.q4_optimizer, beta_text=beta_text, a=self.valley[0],
+                b=self.valley[1], start=self.start, n_steps=self.n_steps, grid=grid),
         ])
 
 

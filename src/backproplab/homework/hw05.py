@@ -26,6 +26,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 from backproplab.variants import Variant as BaseVariant
 from backproplab.variants import normalise_student_id, student_rng
 
@@ -37,43 +39,43 @@ CONDITIONS = ("forward", "backward", "average")
 NORMS = ("batch_rms", "batch_unbiased", "layer", "layer_rms")
 
 _ACTIVATION_TEXT = {
-    "leaky_relu": "leaky ReLU, $f(z) = z$ for $z > 0$ and $f(z) = \\alpha z$ otherwise, "
-                  "with slope $\\alpha = {p}$",
-    "scaled_tanh": "scaled tanh, $f(z) = g \\tanh(z)$, with gain $g = {p}$",
+    "leaky_relu": N_("leaky ReLU, $f(z) = z$ for $z > 0$ and $f(z) = \\alpha z$ otherwise, "
+                     "with slope $\\alpha = {p}$"),
+    "scaled_tanh": N_("scaled tanh, $f(z) = g \\tanh(z)$, with gain $g = {p}$"),
 }
 _LOSS_TEXT = {
-    "cross_entropy": "a **softmax** output with the **cross-entropy** loss "
-                     "$L = -\\frac1m \\sum_r \\sum_k Y_{rk} \\log \\hat y_{rk}$",
-    "mse": "an **identity** output ($\\hat y = z^{(L)}$) with the **mean squared error** "
-           "$L = \\frac{1}{2m} \\sum_r \\lVert \\hat y_r - Y_r \\rVert^2$",
+    "cross_entropy": N_("a **softmax** output with the **cross-entropy** loss "
+                        "$L = -\\frac1m \\sum_r \\sum_k Y_{rk} \\log \\hat y_{rk}$"),
+    "mse": N_("an **identity** output ($\\hat y = z^{(L)}$) with the **mean squared error** "
+              "$L = \\frac{1}{2m} \\sum_r \\lVert \\hat y_r - Y_r \\rVert^2$"),
 }
 _MEASURE_TEXT = {
-    "W": "the **weight** gradients, $\\lVert \\partial L / \\partial W^{(l)} \\rVert$",
-    "b": "the **bias** gradients, $\\lVert \\partial L / \\partial b^{(l)} \\rVert$",
+    "W": N_("the **weight** gradients, $\\lVert \\partial L / \\partial W^{(l)} \\rVert$"),
+    "b": N_("the **bias** gradients, $\\lVert \\partial L / \\partial b^{(l)} \\rVert$"),
 }
 _CONDITION_TEXT = {
-    "forward": "the **forward** condition: the variance of $z$ is the same in every layer "
-               "(it sums over the layer's $n_{\\text{in}}$ inputs)",
-    "backward": "the **backward** condition: the variance of the delta is the same in every "
-                "layer (it sums over the layer's $n_{\\text{out}}$ outputs)",
-    "average": "the **compromise** of the two, as Xavier's: $1/s^2$ is the *average* of "
-               "$1/s^2$ of the forward condition and $1/s^2$ of the backward condition",
+    "forward": N_("the **forward** condition: the variance of $z$ is the same in every layer "
+                  "(it sums over the layer's $n_{\\text{in}}$ inputs)"),
+    "backward": N_("the **backward** condition: the variance of the delta is the same in every "
+                   "layer (it sums over the layer's $n_{\\text{out}}$ outputs)"),
+    "average": N_("the **compromise** of the two, as Xavier's: $1/s^2$ is the *average* of "
+                  "$1/s^2$ of the forward condition and $1/s^2$ of the backward condition"),
 }
 _NORM_TEXT = {
-    "batch_rms": "**batch RMS normalisation**: for each feature (column) $j$, "
-                 "$\\hat x_{rj} = x_{rj} / \\sqrt{\\frac1m \\sum_s x_{sj}^2 + \\varepsilon}$ "
-                 "(no mean is subtracted; sums over the batch)",
-    "batch_unbiased": "**batch normalisation with the unbiased variance**: for each feature "
-                      "(column) $j$, $\\mu_j = \\frac1m \\sum_s x_{sj}$, "
-                      "$\\sigma_j^2 = \\frac{1}{m-1} \\sum_s (x_{sj} - \\mu_j)^2$, "
-                      "$\\hat x_{rj} = (x_{rj} - \\mu_j)/\\sqrt{\\sigma_j^2 + \\varepsilon}$",
-    "layer": "**layer normalisation**: for each example (row) $r$ over its $n$ features, "
-             "$\\mu_r = \\frac1n \\sum_k x_{rk}$, "
-             "$\\sigma_r^2 = \\frac1n \\sum_k (x_{rk} - \\mu_r)^2$, "
-             "$\\hat x_{rj} = (x_{rj} - \\mu_r)/\\sqrt{\\sigma_r^2 + \\varepsilon}$",
-    "layer_rms": "**RMS layer normalisation** (RMSNorm): for each example (row) $r$ over its "
-                 "$n$ features, $\\hat x_{rj} = x_{rj} / \\sqrt{\\frac1n \\sum_k x_{rk}^2 + "
-                 "\\varepsilon}$ (no mean is subtracted)",
+    "batch_rms": N_("**batch RMS normalisation**: for each feature (column) $j$, "
+                    "$\\hat x_{rj} = x_{rj} / \\sqrt{\\frac1m \\sum_s x_{sj}^2 + \\varepsilon}$ "
+                    "(no mean is subtracted; sums over the batch)"),
+    "batch_unbiased": N_("**batch normalisation with the unbiased variance**: for each feature "
+                         "(column) $j$, $\\mu_j = \\frac1m \\sum_s x_{sj}$, "
+                         "$\\sigma_j^2 = \\frac{1}{m-1} \\sum_s (x_{sj} - \\mu_j)^2$, "
+                         "$\\hat x_{rj} = (x_{rj} - \\mu_j)/\\sqrt{\\sigma_j^2 + \\varepsilon}$"),
+    "layer": N_("**layer normalisation**: for each example (row) $r$ over its $n$ features, "
+                "$\\mu_r = \\frac1n \\sum_k x_{rk}$, "
+                "$\\sigma_r^2 = \\frac1n \\sum_k (x_{rk} - \\mu_r)^2$, "
+                "$\\hat x_{rj} = (x_{rj} - \\mu_r)/\\sqrt{\\sigma_r^2 + \\varepsilon}$"),
+    "layer_rms": N_("**RMS layer normalisation** (RMSNorm): for each example (row) $r$ over its "
+                    "$n$ features, $\\hat x_{rj} = x_{rj} / \\sqrt{\\frac1n \\sum_k x_{rk}^2 + "
+                    "\\varepsilon}$ (no mean is subtracted)"),
 }
 
 
@@ -101,16 +103,16 @@ class Variant(BaseVariant):
     def alpha(self) -> float:
         """The leaky ReLU slope (question 1 and 2); only for ``activation == 'leaky_relu'``."""
         if self.activation != "leaky_relu":
-            raise AttributeError("this variant's activation is scaled tanh: it has a gain, "
-                                 "variant.gain, not a slope alpha.")
+            raise AttributeError(_("this variant's activation is scaled tanh: it has a gain, "
+                                   "variant.gain, not a slope alpha."))
         return float(self.act_param)
 
     @property
     def gain(self) -> float:
         """The tanh gain g (question 1 and 2); only for ``activation == 'scaled_tanh'``."""
         if self.activation != "scaled_tanh":
-            raise AttributeError("this variant's activation is leaky ReLU: it has a slope, "
-                                 "variant.alpha, not a gain.")
+            raise AttributeError(_("this variant's activation is leaky ReLU: it has a slope, "
+                                   "variant.alpha, not a gain."))
         return float(self.act_param)
 
     def describe(self) -> str:
@@ -119,17 +121,22 @@ class Variant(BaseVariant):
         return "\n".join([
             super().describe(),
             "",
-            "- **Hidden activation** (questions 1, 2, 4): "
-            + _ACTIVATION_TEXT[self.activation].format(p=_decimal(self.act_param)) + ".",
-            f"- **Output and loss** (question 1): {_LOSS_TEXT[self.loss]}.",
-            f"- **What you measure** (question 1): {_MEASURE_TEXT[self.measure]}.",
-            f"- **The test network** (question 1): sizes `[{sizes}]`, a batch of {self.batch} "
-            "examples.",
-            f"- **Initialisation condition** (question 2): {_CONDITION_TEXT[self.condition]}.",
-            f"- **Normalisation** (question 3): {_NORM_TEXT[self.norm]}, with "
-            f"$\\varepsilon = {_decimal(self.eps)}$; then $y = \\gamma \\odot \\hat x + "
-            f"\\beta$ ($\\gamma$, $\\beta$ one entry per feature). Test batch: {m} × {n}.",
-            f"- **Depth** (question 4): {self.depth} hidden layers.",
+            _("- **Hidden activation** (questions 1, 2, 4): {activation}.").format(
+                activation=_(_ACTIVATION_TEXT[self.activation]).format(
+                    p=_decimal(self.act_param))),
+            _("- **Output and loss** (question 1): {loss}.").format(
+                loss=_(_LOSS_TEXT[self.loss])),
+            _("- **What you measure** (question 1): {measure}.").format(
+                measure=_(_MEASURE_TEXT[self.measure])),
+            _("- **The test network** (question 1): sizes `[{sizes}]`, a batch of {batch} "
+              "examples.").format(sizes=sizes, batch=self.batch),
+            _("- **Initialisation condition** (question 2): {condition}.").format(
+                condition=_(_CONDITION_TEXT[self.condition])),
+            _("- **Normalisation** (question 3): {norm}, with $\\varepsilon = {eps}$; then "
+              "$y = \\gamma \\odot \\hat x + \\beta$ ($\\gamma$, $\\beta$ one entry per "
+              "feature). Test batch: {m} × {n}.").format(
+                norm=_(_NORM_TEXT[self.norm]), eps=_decimal(self.eps), m=m, n=n),
+            _("- **Depth** (question 4): {depth} hidden layers.").format(depth=self.depth),
         ])
 
 

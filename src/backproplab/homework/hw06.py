@@ -32,6 +32,8 @@ from fractions import Fraction
 import numpy as np
 
 from backproplab.homework.hw05 import central_difference, relative_gap
+from backproplab.i18n import N_
+from backproplab.i18n import gettext as _
 from backproplab.rnn import KEYS, lstm_forward
 from backproplab.variants import Variant as BaseVariant
 from backproplab.variants import normalise_student_id, student_rng
@@ -50,43 +52,43 @@ __all__ = ["ACTIVATIONS", "CELLS", "HOMEWORK", "PARAM_KEYS", "REDUCTIONS", "TASK
            "variant"]
 
 _ACTIVATION_TEXT = {
-    "leaky_relu": "leaky ReLU, $f(z) = z$ for $z > 0$ and $f(z) = \\alpha z$ otherwise, "
-                  "with slope $\\alpha = {p}$",
-    "softsign": "softsign, $f(z) = z / (1 + |z|)$",
+    "leaky_relu": N_("leaky ReLU, $f(z) = z$ for $z > 0$ and $f(z) = \\alpha z$ otherwise, "
+                     "with slope $\\alpha = {p}$"),
+    "softsign": N_("softsign, $f(z) = z / (1 + |z|)$"),
 }
 _REDUCTION_TEXT = {
-    "sum": "the **sum** of the per-step losses, $L = \\sum_{{t=1}}^T L_t$",
-    "mean": "the **mean** of the per-step losses, $L = \\frac1T \\sum_{{t=1}}^T L_t$",
-    "discounted": "a **discounted** sum, $L = \\sum_{{t=1}}^T \\gamma^{{T-t}} L_t$ (the last "
-                  "step counts fully, each step before it $\\gamma$ times less), "
-                  "$\\gamma = {gamma}$",
+    "sum": N_("the **sum** of the per-step losses, $L = \\sum_{{t=1}}^T L_t$"),
+    "mean": N_("the **mean** of the per-step losses, $L = \\frac1T \\sum_{{t=1}}^T L_t$"),
+    "discounted": N_("a **discounted** sum, $L = \\sum_{{t=1}}^T \\gamma^{{T-t}} L_t$ (the last "
+                     "step counts fully, each step before it $\\gamma$ times less), "
+                     "$\\gamma = {gamma}$"),
 }
 _CELL_TEXT = {
-    "coupled": "**coupled input and forget gates**: $f = \\sigma(z_f)$, the input gate is "
-               "$i = 1 - f$, and $c_t = f \\odot c_{t-1} + (1 - f) \\odot g$. Derive "
-               "$\\partial L/\\partial z_f$, the gradient of the forget gate's "
-               "**pre-activation**",
-    "peephole_f": "a **peephole into the forget gate**: $f = \\sigma(z_f + p \\odot c_{t-1})$ "
-                  "(a weight $p$ per unit), $i$, $g$ as usual, and "
-                  "$c_t = f \\odot c_{t-1} + i \\odot g$. Derive "
-                  "$\\partial L/\\partial c_{t-1}$ along the cell state, **all paths through "
-                  "$c_t$**",
-    "peephole_i": "a **peephole into the input gate**: $i = \\sigma(z_i + p \\odot c_{t-1})$ "
-                  "(a weight $p$ per unit), $f$, $g$ as usual, and "
-                  "$c_t = f \\odot c_{t-1} + i \\odot g$. Derive "
-                  "$\\partial L/\\partial c_{t-1}$ along the cell state, **all paths through "
-                  "$c_t$**",
-    "coupled_peephole": "**coupled gates with a peephole**: $f = \\sigma(z_f + p \\odot "
-                        "c_{t-1})$ (a weight $p$ per unit), $i = 1 - f$, and "
-                        "$c_t = f \\odot c_{t-1} + (1 - f) \\odot g$. Derive "
-                        "$\\partial L/\\partial c_{t-1}$ along the cell state, **all paths "
-                        "through $c_t$**",
+    "coupled": N_("**coupled input and forget gates**: $f = \\sigma(z_f)$, the input gate is "
+                  "$i = 1 - f$, and $c_t = f \\odot c_{t-1} + (1 - f) \\odot g$. Derive "
+                  "$\\partial L/\\partial z_f$, the gradient of the forget gate's "
+                  "**pre-activation**"),
+    "peephole_f": N_("a **peephole into the forget gate**: $f = \\sigma(z_f + p \\odot c_{t-1})$ "
+                     "(a weight $p$ per unit), $i$, $g$ as usual, and "
+                     "$c_t = f \\odot c_{t-1} + i \\odot g$. Derive "
+                     "$\\partial L/\\partial c_{t-1}$ along the cell state, **all paths through "
+                     "$c_t$**"),
+    "peephole_i": N_("a **peephole into the input gate**: $i = \\sigma(z_i + p \\odot c_{t-1})$ "
+                     "(a weight $p$ per unit), $f$, $g$ as usual, and "
+                     "$c_t = f \\odot c_{t-1} + i \\odot g$. Derive "
+                     "$\\partial L/\\partial c_{t-1}$ along the cell state, **all paths through "
+                     "$c_t$**"),
+    "coupled_peephole": N_("**coupled gates with a peephole**: $f = \\sigma(z_f + p \\odot "
+                           "c_{t-1})$ (a weight $p$ per unit), $i = 1 - f$, and "
+                           "$c_t = f \\odot c_{t-1} + (1 - f) \\odot g$. Derive "
+                           "$\\partial L/\\partial c_{t-1}$ along the cell state, **all paths "
+                           "through $c_t$**"),
 }
 _TASK_TEXT = {
-    "delay": "the weighted input **{lag} steps earlier**: $y_t = a \\cdot x_{{t-{lag}}}$ "
-             "(and $y_t = 0$ for $t \\le {lag}$)",
-    "window": "the weighted inputs **summed over the last {lag} steps**: "
-              "$y_t = \\sum_{{s = t-{lag_1}}}^{{t}} a \\cdot x_s$ (over the steps that exist)",
+    "delay": N_("the weighted input **{lag} steps earlier**: $y_t = a \\cdot x_{{t-{lag}}}$ "
+                "(and $y_t = 0$ for $t \\le {lag}$)"),
+    "window": N_("the weighted inputs **summed over the last {lag} steps**: "
+                 "$y_t = \\sum_{{s = t-{lag_1}}}^{{t}} a \\cdot x_s$ (over the steps that exist)"),
 }
 
 
@@ -119,8 +121,8 @@ class Variant(BaseVariant):
     def alpha(self) -> float:
         """The leaky ReLU slope of question 1; only for ``activation == 'leaky_relu'``."""
         if self.activation != "leaky_relu":
-            raise AttributeError("this variant's activation is softsign: it has no slope "
-                                 "alpha.")
+            raise AttributeError(_("this variant's activation is softsign: it has no slope "
+                                   "alpha."))
         return float(self.act_param)
 
     @property
@@ -134,20 +136,23 @@ class Variant(BaseVariant):
         return "\n".join([
             super().describe(),
             "",
-            "- **Hidden activation** (question 1): "
-            + _ACTIVATION_TEXT[self.activation].format(p=_decimal(self.act_param)) + ".",
-            "- **The loss** (question 1): "
-            + _REDUCTION_TEXT[self.reduction].format(gamma=_decimal(self.gamma)) + ".",
-            f"- **The test problem** (question 1): n_in = {n_in}, n_h = {n_h}, "
-            f"n_out = {n_out}, T = {self.steps} steps, a batch of {self.batch} sequences.",
-            f"- **Your LSTM cell** (question 2): {_CELL_TEXT[self.cell]}.",
-            "- **Your sequence task** (question 3): predict, at every step, "
-            + _TASK_TEXT[self.task].format(lag=self.lag, lag_1=self.lag - 1)
-            + f", with $a = ({a})$ ({self.n_in} input features); an LSTM of "
-            f"{self.n_h} hidden units.",
-            f"- **Question 4**: k = {self.k} steps back, a plain RNN's factor "
-            f"ρ = {_decimal(self.rho)} per step, an average forget gate "
-            f"f̄ = {_decimal(self.f_bar)}.",
+            _("- **Hidden activation** (question 1): {activation}.").format(
+                activation=_(_ACTIVATION_TEXT[self.activation]).format(
+                    p=_decimal(self.act_param))),
+            _("- **The loss** (question 1): {loss}.").format(
+                loss=_(_REDUCTION_TEXT[self.reduction]).format(gamma=_decimal(self.gamma))),
+            _("- **The test problem** (question 1): n_in = {n_in}, n_h = {n_h}, "
+              "n_out = {n_out}, T = {steps} steps, a batch of {batch} sequences.").format(
+                n_in=n_in, n_h=n_h, n_out=n_out, steps=self.steps, batch=self.batch),
+            _("- **Your LSTM cell** (question 2): {cell}.").format(
+                cell=_(_CELL_TEXT[self.cell])),
+            _("- **Your sequence task** (question 3): predict, at every step, {task}, with "
+              "$a = ({a})$ ({n_in} input features); an LSTM of {n_h} hidden units.").format(
+                task=_(_TASK_TEXT[self.task]).format(lag=self.lag, lag_1=self.lag - 1),
+                a=a, n_in=self.n_in, n_h=self.n_h),
+            _("- **Question 4**: k = {k} steps back, a plain RNN's factor ρ = {rho} per step, "
+              "an average forget gate f̄ = {f_bar}.").format(
+                k=self.k, rho=_decimal(self.rho), f_bar=_decimal(self.f_bar)),
         ])
 
 

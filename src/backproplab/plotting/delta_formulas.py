@@ -7,6 +7,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
+from ..i18n import gettext as _
+
 #: The stages of the δ-explorer, in order: what has been computed so far.
 NETWORK_STAGES = ("input", "hidden layer: z and a", "output layer: z, a and the loss",
                   "output δ", "output layer's ∂L/∂W and ∂L/∂b", "hidden δ",
@@ -22,7 +24,7 @@ def draw_network(ax, params, cache, deltas, grads, stage: int) -> None:
     example, ``deltas[l]`` layer l's delta, ``grads`` ``backward``'s result.
     """
     if len(params) != 2:
-        raise ValueError("draw_network draws networks with exactly one hidden layer.")
+        raise ValueError(_("draw_network draws networks with exactly one hidden layer."))
     sizes = [cache.a[0].shape[1]] + [layer["W"].shape[1] for layer in params]
     dx, dy = 2.6, 1.15  # distance between layers and between neurons
     pos = [np.column_stack([np.full(n, dx * l), dy * ((n - 1) / 2 - np.arange(n))])

@@ -7,6 +7,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, LogLocator
 
+from ..i18n import gettext as _
+
 CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")
 """The keys of a history (Keras' ``History.history``; the PyTorch loop returns the same)."""
 
@@ -64,19 +66,22 @@ def plot_time_gradients(rnn_dh, lstm_dh, lstm_dc=None, *, title: str = "") -> Fi
 def _check_history(name, history) -> dict:
     """The history's curves as float arrays; an error names what a history must hold."""
     if not hasattr(history, "keys"):
-        raise TypeError(f"histories[{name!r}] must be a dict of per-epoch lists such as "
-                        f"Keras' History.history; got {type(history).__name__}.")
+        raise TypeError(_("histories[{name!r}] must be a dict of per-epoch lists such as "
+                          "Keras' History.history; got {type}.").format(
+            name=name, type=type(history).__name__))
     missing = [key for key in ("loss", "accuracy") if key not in history]
     if missing:
-        raise ValueError(f"histories[{name!r}] lacks {missing}: it needs the keys "
-                         f"{list(CURVES)} (validation ones optional), lists per epoch as "
-                         f"Keras' History.history (compile with metrics=['accuracy']); got "
-                         f"{sorted(history)}.")
+        raise ValueError(_("histories[{name!r}] lacks {missing}: it needs the keys "
+                           "{keys} (validation ones optional), lists per epoch as "
+                           "Keras' History.history (compile with metrics=['accuracy']); got "
+                           "{got}.").format(name=name, missing=missing, keys=list(CURVES),
+                                            got=sorted(history)))
     curves = {key: np.asarray(history[key], dtype=float) for key in CURVES if key in history}
     lengths = {key: values.shape for key, values in curves.items()}
     if len(set(lengths.values())) != 1 or curves["loss"].ndim != 1:
-        raise ValueError(f"histories[{name!r}] must hold one number per epoch for every key, "
-                         f"all of the same length; got shapes {lengths}.")
+        raise ValueError(_("histories[{name!r}] must hold one number per epoch for every key, "
+                           "all of the same length; got shapes {lengths}.").format(
+            name=name, lengths=lengths))
     return curves
 
 
@@ -109,8 +114,8 @@ def plot_learning_curves(histories: dict, title: str = "") -> Figure:
     Keras' ``History.history``): training solid, validation dashed
     (:func:`draw_learning_curves`)."""
     if not histories:
-        raise ValueError("histories is empty: pass {model name: history}, e.g. "
-                         "{'LSTM (Keras)': model.fit(...).history}.")
+        raise ValueError(_("histories is empty: pass {{model name: history}}, e.g. "
+                           "{{'LSTM (Keras)': model.fit(...).history}}.").format())
     fig = Figure(figsize=(9.0, 3.4))
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.82 if title else 0.9,
                         wspace=0.25)

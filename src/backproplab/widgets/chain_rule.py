@@ -18,14 +18,17 @@ from ..autograd import (
     topological_order,
     two_paths,
 )
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..plotting.chain_rule import graph_figure
 from .common import Demo
 
-#: The graphs the backward stepper offers, by the name shown in its menu (chapter 2).
+#: The graphs the backward stepper offers, by the name shown in its menu (chapter 2; the
+#: menu shows the name in the reader's language, ``backproplab.i18n``).
 EXAMPLE_GRAPHS: dict[str, Callable[[], Value]] = {
     "J = (2 + 3w)²": square_loss,
-    "neuron: J = (σ(w·x + b) − y)²": neuron_loss,
-    "two paths: J = w·(w + 1)": two_paths,
+    N_("neuron: J = (σ(w·x + b) − y)²"): neuron_loss,
+    N_("two paths: J = w·(w + 1)"): two_paths,
 }
 
 
@@ -37,7 +40,9 @@ def _partial(of: str, node: Value) -> str:
 def _what(node: Value) -> str:
     if node.label:
         return node.label
-    return f"constant {node.data:g}" if not node.children else f"node {name_of(node)}"
+    if not node.children:
+        return _("constant {value:g}").format(value=node.data)
+    return _("node {name}").format(name=name_of(node))
 
 
 class BackwardStepper(Demo):
@@ -53,21 +58,24 @@ class BackwardStepper(Demo):
 
     def __init__(self, graph: str = "J = (2 + 3w)²", step: int = 0):
         if graph not in EXAMPLE_GRAPHS:
-            raise ValueError(f"unknown graph {graph!r}; choose one of {list(EXAMPLE_GRAPHS)}.")
-        self.graph = ipw.Dropdown(options=list(EXAMPLE_GRAPHS), value=graph,
-                                  description="graph", layout=ipw.Layout(width="330px"))
-        self.step = ipw.IntSlider(value=0, min=0, max=1, description="step",
+            raise ValueError(_("unknown graph {graph!r}; choose one of {choices}.").format(
+                graph=graph, choices=list(EXAMPLE_GRAPHS)))
+        self.graph = ipw.Dropdown(options=[(_(name), name) for name in EXAMPLE_GRAPHS],
+                                  value=graph, description=_("graph"),
+                                  layout=ipw.Layout(width="330px"))
+        self.step = ipw.IntSlider(value=0, min=0, max=1, description=_("step"),
                                   continuous_update=False)
-        self.prev = ipw.Button(description="◀ Prev", layout=ipw.Layout(width="80px"))
-        self.next = ipw.Button(description="Next ▶", layout=ipw.Layout(width="80px"))
-        self.reset = ipw.Button(description="Reset", layout=ipw.Layout(width="80px"))
+        self.prev = ipw.Button(description=_("◀ Prev"), layout=ipw.Layout(width="80px"))
+        self.next = ipw.Button(description=_("Next ▶"), layout=ipw.Layout(width="80px"))
+        self.reset = ipw.Button(description=_("Reset"), layout=ipw.Layout(width="80px"))
         self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="900px"))
         self.readout = ipw.HTML()
         self._quiet = False
         self._build()
         if not (isinstance(step, int) and 0 <= step <= self.step.max):
-            raise ValueError(f"step must be a whole number from 0 to {self.step.max} for "
-                             f"the graph {graph!r}; got {step!r}.")
+            raise ValueError(_("step must be a whole number from 0 to {last} for "
+                               "the graph {graph!r}; got {step!r}.").format(
+                last=self.step.max, graph=graph, step=step))
         self.step.value = step
         self.graph.observe(self._select_graph, names="value")
         self.step.observe(self.update, names="value")
@@ -120,9 +128,9 @@ class BackwardStepper(Demo):
     def _readout(self) -> str:
         k, n = self.step.value, len(self.steps)
         if self.current is None:
-            return (f"<p><b>Step 0 of {n}: the seed.</b> Every grad starts at 0, except "
-                    "∂J/∂J = 1 (J changes one for one with itself). Press <i>Next</i>: "
-                    "J passes its grad on to its children.</p>")
+            return _("<p><b>Step 0 of {n}: the seed.</b> Every grad starts at 0, except "
+                     "∂J/∂J = 1 (J changes one for one with itself). Press <i>Next</i>: "
+                     "J passes its grad on to its children.</p>").format(n=n)
         step = self.current
         before = self.steps[k - 2].grads if k > 1 else {self.root: 1.0}
         node = html.escape(_what(step.node))
@@ -133,15 +141,16 @@ class BackwardStepper(Demo):
                 f"{_partial('J', step.node)} = {local:.4g} × {step.upstream:.4g} = "
                 f"<b>{added:.4g}</b> &nbsp;→ {before.get(child, 0.0):.4g} + {added:.4g} = "
                 f"{self.grads[child]:.4g}</li>")
-        text = (f"<p><b>Step {k} of {n}: node {node} ({html.escape(step.node.op)})</b> "
-                f"passes on its upstream gradient {_partial('J', step.node)} = "
-                f"{step.upstream:.4g}, complete because every node that uses {node} has "
-                "already passed its grad to it. Each child gets local derivative × upstream "
-                f"gradient <i>added</i> to its grad:</p><ul>{''.join(lines)}</ul>")
+        text = _("<p><b>Step {k} of {n}: node {node} ({op})</b> passes on its upstream "
+                 "gradient {partial} = {upstream:.4g}, complete because every node that uses "
+                 "{node} has already passed its grad to it. Each child gets local derivative × "
+                 "upstream gradient <i>added</i> to its grad:</p><ul>{lines}</ul>").format(
+            k=k, n=n, node=node, op=html.escape(step.node.op),
+            partial=_partial("J", step.node), upstream=step.upstream, lines="".join(lines))
         if k == n:
             inputs = [f"{_partial('J', v)} = {self.grads[v]:.4g}"
                       for v in topological_order(self.root) if v.label and not v.children]
-            text += f"<p><b>Done:</b> {', '.join(inputs)}.</p>"
+            text += _("<p><b>Done:</b> {grads}.</p>").format(grads=", ".join(inputs))
         return text
 
     def __repr__(self) -> str:

@@ -7,6 +7,7 @@ import ipywidgets as ipw
 import numpy as np
 
 from ..activations import get_activation
+from ..i18n import gettext as _
 from ..losses import get_loss
 from ..mlp import (
     bias_gradient,
@@ -30,21 +31,22 @@ class DeltaExplorer(Demo):
     def __init__(self, activation: str = "sigmoid", loss: str = "cross_entropy",
                  stage: int | None = None, seed: int = 7):
         if activation not in self.ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of "
-                             f"{list(self.ACTIVATIONS)}.")
+            raise ValueError(_("unknown activation {activation!r}; choose one of {choices}.")
+                             .format(activation=activation, choices=list(self.ACTIVATIONS)))
         if loss not in self.LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {list(self.LOSSES)}.")
+            raise ValueError(_("unknown loss {loss!r}; choose one of {choices}.").format(
+                loss=loss, choices=list(self.LOSSES)))
         last = len(NETWORK_STAGES) - 1
         self.params = init_params([2, 3, 2], np.random.default_rng(seed), scale=1.0)
         self.x = np.array([[0.8, -0.4]])
         self.y = np.array([[1.0, 0.0]])
         self.activation = ipw.Dropdown(options=self.ACTIVATIONS, value=activation,
-                                       description="hidden f")
-        self.loss = ipw.Dropdown(options=list(self.LOSSES), value=loss, description="loss")
+                                       description=_("hidden f"))
+        self.loss = ipw.Dropdown(options=list(self.LOSSES), value=loss, description=_("loss"))
         self.stage = ipw.IntSlider(value=last if stage is None else stage, min=0, max=last,
-                                   description="step")
-        self.previous = ipw.Button(description="◀ back", layout=ipw.Layout(width="80px"))
-        self.next = ipw.Button(description="next ▶", layout=ipw.Layout(width="80px"))
+                                   description=_("step"))
+        self.previous = ipw.Button(description=_("◀ back"), layout=ipw.Layout(width="80px"))
+        self.next = ipw.Button(description=_("next ▶"), layout=ipw.Layout(width="80px"))
         self.previous.on_click(lambda _: self._move(-1))
         self.next.on_click(lambda _: self._move(+1))
         self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="760px"))
@@ -93,25 +95,30 @@ class DeltaExplorer(Demo):
         c, d, g = self.cache, self.deltas, self.grads
         W2 = self.params[1]["W"]
         if stage == 0:
-            return (f"The example x = {c.a[0][0].round(3).tolist()} enters; its target is "
-                    f"y = {self.y[0].tolist()}.")
+            return _("The example x = {x} enters; its target is y = {y}.").format(
+                x=c.a[0][0].round(3).tolist(), y=self.y[0].tolist())
         if stage == 1:
-            return (f"Hidden neuron 1: z = Σ x_i W_i1 + b_1 = {c.z[1][0, 0]:.3f}, "
-                    f"a = {f}(z) = {c.a[1][0, 0]:.3f}.")
+            return _("Hidden neuron 1: z = Σ x_i W_i1 + b_1 = {z:.3f}, a = {f}(z) = "
+                     "{a:.3f}.").format(z=c.z[1][0, 0], f=f, a=c.a[1][0, 0])
         if stage == 2:
-            return (f"Output: ŷ = {c.a[2][0].round(4).tolist()}, loss L = "
-                    f"{self.loss_value:.4f} ({self.loss.value}).")
+            return _("Output: ŷ = {y_hat}, loss L = {loss:.4f} ({name}).").format(
+                y_hat=c.a[2][0].round(4).tolist(), loss=self.loss_value, name=self.loss.value)
         if stage == 3:
-            return (f"Output deltas δ = ∂L/∂z = {d[2][0].round(4).tolist()}"
-                    + (" = ŷ − y (softmax with cross-entropy)."
-                       if self.loss.value == "cross_entropy" else " = (ŷ − y) · f′(z)."))
+            deltas = d[2][0].round(4).tolist()
+            if self.loss.value == "cross_entropy":
+                return _("Output deltas δ = ∂L/∂z = {deltas} = ŷ − y (softmax with "
+                         "cross-entropy).").format(deltas=deltas)
+            return _("Output deltas δ = ∂L/∂z = {deltas} = (ŷ − y) · f′(z).").format(
+                deltas=deltas)
         if stage == 4:
-            return (f"∂L/∂W_11 (hidden 1 → output 1) = a_1 · δ_1 = {c.a[1][0, 0]:.3f} × "
-                    f"{d[2][0, 0]:+.4f} = {g[1]['W'][0, 0]:+.4f}; ∂L/∂b = δ.")
+            return _("∂L/∂W_11 (hidden 1 → output 1) = a_1 · δ_1 = {a:.3f} × {delta:+.4f} = "
+                     "{dW:+.4f}; ∂L/∂b = δ.").format(a=c.a[1][0, 0], delta=d[2][0, 0],
+                                                     dW=g[1]["W"][0, 0])
         if stage == 5:
             total = float(W2[0] @ d[2][0])
             f_prime = float(get_activation(f).df(c.z[1])[0, 0])
-            return (f"Hidden neuron 1: δ = f′(z) · Σ_k W_1k δ_k = {f_prime:.4f} × "
-                    f"{total:+.4f} = {d[1][0, 0]:+.4f}.")
-        return (f"∂L/∂W_11 (input 1 → hidden 1) = x_1 · δ_1 = {c.a[0][0, 0]:.2f} × "
-                f"{d[1][0, 0]:+.4f} = {g[0]['W'][0, 0]:+.4f}. Every gradient is known.")
+            return _("Hidden neuron 1: δ = f′(z) · Σ_k W_1k δ_k = {f_prime:.4f} × {total:+.4f} "
+                     "= {delta:+.4f}.").format(f_prime=f_prime, total=total, delta=d[1][0, 0])
+        return _("∂L/∂W_11 (input 1 → hidden 1) = x_1 · δ_1 = {x:.2f} × {delta:+.4f} = "
+                 "{dW:+.4f}. Every gradient is known.").format(x=c.a[0][0, 0], delta=d[1][0, 0],
+                                                              dW=g[0]["W"][0, 0])

@@ -7,6 +7,7 @@ import ipywidgets as ipw
 import sympy as sp
 
 from ..derivatives import nudge, numeric_functions
+from ..i18n import gettext as _
 from ..plotting.derivatives import nudge_figure
 from .common import Demo
 
@@ -27,9 +28,8 @@ class DerivativeExplorer(Demo):
 
     def __init__(self, function: str = "w²", w: float = 3.0, eps: float = 0.5):
         if function not in EXAMPLE_FUNCTIONS:
-            raise ValueError(
-                f"unknown function {function!r}; choose one of {list(EXAMPLE_FUNCTIONS)}."
-            )
+            raise ValueError(_("unknown function {function!r}; choose one of {choices}.").format(
+                function=function, choices=list(EXAMPLE_FUNCTIONS)))
         self.function = ipw.Dropdown(options=list(EXAMPLE_FUNCTIONS), value=function,
                                      description="J(w) =")
         self.w = ipw.FloatSlider(value=w, min=-3.0, max=3.0, step=0.1, description="w",
@@ -53,12 +53,13 @@ class DerivativeExplorer(Demo):
         self.k = float(dJ(w))
         self.show(nudge_figure(J, self.result, self.k))
         r = self.result
-        self.readout.value = (
-            f"<p>J(w) = {r.J_w:.6g}, J(w + ε) = {r.J_nudged:.6g}: the change is "
-            f"<b>{r.change:.6g}</b>, while k·ε = {self.k:.6g} × {eps:.3g} = {self.k * eps:.6g}. "
-            f"The slope of the secant is {r.slope:.6g}; the tangent's is k = {self.k:.6g}. "
-            f"Make ε smaller: the gap {r.change - self.k * eps:.3g} shrinks faster than ε does.</p>"
-        )
+        self.readout.value = _(
+            "<p>J(w) = {J_w:.6g}, J(w + ε) = {J_nudged:.6g}: the change is "
+            "<b>{change:.6g}</b>, while k·ε = {k:.6g} × {eps:.3g} = {k_eps:.6g}. "
+            "The slope of the secant is {slope:.6g}; the tangent's is k = {k:.6g}. "
+            "Make ε smaller: the gap {gap:.3g} shrinks faster than ε does.</p>"
+        ).format(J_w=r.J_w, J_nudged=r.J_nudged, change=r.change, k=self.k, eps=eps,
+                 k_eps=self.k * eps, slope=r.slope, gap=r.change - self.k * eps)
 
     def __repr__(self) -> str:
         return (f"DerivativeExplorer(function={self.function.value!r}, w={self.w.value}, "

@@ -9,6 +9,8 @@ from numbers import Real
 import ipywidgets as ipw
 import numpy as np
 
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..plotting.frameworks import plot_time_gradients
 from ..time_gradients import TimeVerdict, time_gradient_norms
 from .common import Demo
@@ -17,14 +19,16 @@ from .common import Demo
 def _ratio(v: TimeVerdict, dtype: str) -> str:
     """One curve's verdict as a phrase: its ratio first/last step and what that means."""
     if v.status == "overflow":
-        return (f"the gradient exploded: going back in time it overflowed {dtype}'s range "
-                "(inf or NaN), and the plot stops there")
+        return _("the gradient exploded: going back in time it overflowed {dtype}'s range "
+                 "(inf or NaN), and the plot stops there").format(dtype=dtype)
     if not v.reaches:
-        return "no gradient at all reaches step 1 (it shrank to exactly 0): it vanishes"
-    relation = (f"{v.ratio:.2g} times" if v.status == "explodes" else f"{v.ratio:.2g} of")
-    meaning = {"vanishes": "it vanishes", "kept": "it is kept",
-               "explodes": "it explodes"}[v.status]
-    return f"the gradient at step 1 is {relation} that at step T: {meaning}"
+        return _("no gradient at all reaches step 1 (it shrank to exactly 0): it vanishes")
+    if v.status == "explodes":
+        return _("the gradient at step 1 is {ratio:.2g} times that at step T: it "
+                 "explodes").format(ratio=v.ratio)
+    meaning = {"vanishes": N_("it vanishes"), "kept": N_("it is kept")}[v.status]
+    return _("the gradient at step 1 is {ratio:.2g} of that at step T: {meaning}").format(
+        ratio=v.ratio, meaning=_(meaning))
 
 
 class TimeGradients(Demo):
@@ -48,17 +52,17 @@ class TimeGradients(Demo):
         self._check(T, scale, forget_bias, n_h, dtype)
         self.seed = seed
         self.T = ipw.IntSlider(value=T, min=self.T_RANGE[0], max=self.T_RANGE[1],
-                               description="T (steps)", continuous_update=False)
+                               description=_("T (steps)"), continuous_update=False)
         self.scale = ipw.FloatLogSlider(
             value=scale, base=10, min=np.log10(self.SCALE_RANGE[0]),
-            max=np.log10(self.SCALE_RANGE[1]), step=0.05, description="W_h scale",
+            max=np.log10(self.SCALE_RANGE[1]), step=0.05, description=_("W_h scale"),
             readout_format=".3g", continuous_update=False)
         self.forget_bias = ipw.FloatSlider(
             value=forget_bias, min=self.FORGET_BIAS_RANGE[0], max=self.FORGET_BIAS_RANGE[1],
-            step=0.25, description="forget bias", continuous_update=False)
+            step=0.25, description=_("forget bias"), continuous_update=False)
         self.n_h = ipw.IntSlider(value=n_h, min=self.N_H_RANGE[0], max=self.N_H_RANGE[1],
-                                 description="n_h (hidden)", continuous_update=False)
-        self.dtype = ipw.Dropdown(options=self.DTYPES, value=dtype, description="floats")
+                                 description=_("n_h (hidden)"), continuous_update=False)
+        self.dtype = ipw.Dropdown(options=self.DTYPES, value=dtype, description=_("floats"))
         self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="760px"))
         self.readout = ipw.HTML()
         for control in (self.T, self.scale, self.forget_bias, self.n_h, self.dtype):
@@ -75,21 +79,25 @@ class TimeGradients(Demo):
         (t_lo, t_hi), (n_lo, n_hi) = cls.T_RANGE, cls.N_H_RANGE
         (s_lo, s_hi), (f_lo, f_hi) = cls.SCALE_RANGE, cls.FORGET_BIAS_RANGE
         if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or not t_lo <= T <= t_hi:
-            raise ValueError(f"T (the sequence length) must be a whole number from {t_lo} to "
-                             f"{t_hi}; got {T!r}.")
+            raise ValueError(_("T (the sequence length) must be a whole number from {low} to "
+                               "{high}; got {T!r}.").format(low=t_lo, high=t_hi, T=T))
         if (isinstance(n_h, bool) or not isinstance(n_h, (int, np.integer))
                 or not n_lo <= n_h <= n_hi):
-            raise ValueError(f"n_h (the hidden size) must be a whole number from {n_lo} to "
-                             f"{n_hi}; got {n_h!r}.")
+            raise ValueError(_("n_h (the hidden size) must be a whole number from {low} to "
+                               "{high}; got {n_h!r}.").format(low=n_lo, high=n_hi, n_h=n_h))
         if isinstance(scale, bool) or not isinstance(scale, Real) or not s_lo <= scale <= s_hi:
-            raise ValueError(f"scale (the recurrent weights' multiple of 1/sqrt(n_h)) must be "
-                             f"a number from {s_lo:g} to {s_hi:g}, such as 1.0; got {scale!r}.")
+            raise ValueError(_("scale (the recurrent weights' multiple of 1/sqrt(n_h)) must be "
+                               "a number from {low:g} to {high:g}, such as 1.0; got {scale!r}.")
+                             .format(low=s_lo, high=s_hi, scale=scale))
         if (isinstance(forget_bias, bool) or not isinstance(forget_bias, Real)
                 or not f_lo <= forget_bias <= f_hi):
-            raise ValueError(f"forget_bias must be a number from {f_lo:g} to {f_hi:g}, such as "
-                             f"1.0 (larger keeps the forget gate nearer 1); got {forget_bias!r}.")
+            raise ValueError(_("forget_bias must be a number from {low:g} to {high:g}, such as "
+                               "1.0 (larger keeps the forget gate nearer 1); got "
+                               "{forget_bias!r}.").format(low=f_lo, high=f_hi,
+                                                          forget_bias=forget_bias))
         if dtype not in cls.DTYPES:
-            raise ValueError(f"unknown dtype {dtype!r}; choose one of {list(cls.DTYPES)}.")
+            raise ValueError(_("unknown dtype {dtype!r}; choose one of {choices}.").format(
+                dtype=dtype, choices=list(cls.DTYPES)))
 
     def compute(self) -> None:
         """The per-step norms and their verdicts for the controls, and the message."""
@@ -101,24 +109,26 @@ class TimeGradients(Demo):
 
     def _message(self) -> str:
         r, dtype = self.result, self.dtype.value
-        text = (f"<b>Plain RNN</b>: {_ratio(r.rnn, dtype)}. <b>LSTM</b>: "
-                f"{_ratio(r.lstm, dtype)}")
+        text = _("<b>Plain RNN</b>: {rnn}. <b>LSTM</b>: {lstm}").format(
+            rnn=_ratio(r.rnn, dtype), lstm=_ratio(r.lstm, dtype))
         if r.lstm_cell.status != "overflow" and r.lstm_cell.reaches:
-            text += f" (along the cell state ‖∂L/∂c_t‖: {r.lstm_cell.ratio:.2g})"
+            text += _(" (along the cell state ‖∂L/∂c_t‖: {ratio:.2g})").format(
+                ratio=r.lstm_cell.ratio)
         text += "."
         statuses = {r.rnn.status, r.lstm.status}
+        advice = ""
         if "overflow" in statuses:
-            text += " Choose a smaller W_h scale, or float64 (range up to about 1.8e308)."
+            advice = _("Choose a smaller W_h scale, or float64 (range up to about 1.8e308).")
         elif "explodes" in statuses:
-            text += (" Large recurrent weights multiply the gradient at every step back: "
-                     "choose a smaller W_h scale, or clip the gradient's norm.")
+            advice = _("Large recurrent weights multiply the gradient at every step back: "
+                       "choose a smaller W_h scale, or clip the gradient's norm.")
         elif r.lstm.status == "vanishes":
-            text += (" Raise the forget bias: a forget gate f = σ(b_f + …) nearer 1 lets the "
-                     "cell state carry the gradient back.")
+            advice = _("Raise the forget bias: a forget gate f = σ(b_f + …) nearer 1 lets the "
+                       "cell state carry the gradient back.")
         elif r.rnn.status == "vanishes":
-            text += (" The LSTM's cell path multiplies by the forget gate only, where the "
-                     "plain RNN multiplies by tanh′ and W_h at every step.")
-        return text
+            advice = _("The LSTM's cell path multiplies by the forget gate only, where the "
+                       "plain RNN multiplies by tanh′ and W_h at every step.")
+        return text + (" " + advice if advice else "")
 
     def update(self, change=None) -> None:
         """Recompute for the current controls and redraw."""

@@ -8,6 +8,8 @@ import html
 import ipywidgets as ipw
 import numpy as np
 
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..optimizers import OPTIMIZERS, make_optimizer
 from ..plotting.gradient_descent import trajectories_figure
 from ..surfaces import least_squares, quadratic, rosenbrock, run_optimizer
@@ -26,32 +28,36 @@ class OptimizerLab(Demo):
     the learning rate."
     """
 
-    SURFACES = ("quadratic", "Rosenbrock", "least squares")
-    BATCH_SIZES = (("all (batch)", None), ("64", 64), ("16", 16), ("4", 4),
-                   ("1 (stochastic)", 1))
+    SURFACES = (N_("quadratic"), "Rosenbrock", N_("least squares"))
+    BATCH_SIZES = ((N_("all (batch)"), None), ("64", 64), ("16", 16), ("4", 4),
+                   (N_("1 (stochastic)"), 1))
 
     def __init__(self, variants=("SGD", "Momentum", "Adam"), surface="quadratic", lr=0.05,
                  beta=0.9, batch_size=None, n_steps=100, seed=0):
         unknown = [v for v in variants if v not in OPTIMIZERS]
         if unknown:
-            raise ValueError(f"unknown optimizer(s) {unknown}; choose from {list(OPTIMIZERS)}.")
+            raise ValueError(_("unknown optimizer(s) {unknown}; choose from {choices}.").format(
+                unknown=unknown, choices=list(OPTIMIZERS)))
         if surface not in self.SURFACES:
-            raise ValueError(f"unknown surface {surface!r}; choose one of {list(self.SURFACES)}.")
+            raise ValueError(_("unknown surface {surface!r}; choose one of {choices}.").format(
+                surface=surface, choices=list(self.SURFACES)))
         self._surfaces = {"quadratic": quadratic(), "Rosenbrock": rosenbrock(),
                           "least squares": least_squares(np.random.default_rng(seed))}
         self.seed = seed
         self.variants = ipw.SelectMultiple(options=list(OPTIMIZERS), value=tuple(variants),
-                                           description="optimizers", rows=4)
-        self.surface = ipw.Dropdown(options=self.SURFACES, value=surface, description="surface")
+                                           description=_("optimizers"), rows=4)
+        self.surface = ipw.Dropdown(options=[(_(name), name) for name in self.SURFACES],
+                                    value=surface, description=_("surface"))
         self.lr = ipw.FloatLogSlider(value=lr, base=10, min=-4, max=0.5, step=0.05,
                                      description="lr", readout_format=".2g",
                                      continuous_update=False)
         self.beta = ipw.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01,
-                                    description="momentum β", continuous_update=False)
-        self.batch_size = ipw.Dropdown(options=self.BATCH_SIZES, value=batch_size,
-                                       description="batch size")
+                                    description=_("momentum β"), continuous_update=False)
+        self.batch_size = ipw.Dropdown(options=[(_(label), size)
+                                                for label, size in self.BATCH_SIZES],
+                                       value=batch_size, description=_("batch size"))
         self.n_steps = ipw.IntSlider(value=n_steps, min=5, max=1000, step=5,
-                                     description="steps", continuous_update=False)
+                                     description=_("steps"), continuous_update=False)
         self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="900px"))
         self.readout = ipw.HTML()
         controls = (self.variants, self.surface, self.lr, self.beta, self.batch_size,
@@ -83,13 +89,16 @@ class OptimizerLab(Demo):
 
     def _message(self, name, run, surface) -> str:
         if run.diverged:
-            return (f"{name} diverged at step {run.diverged_at}: the loss grew from "
-                    f"{run.losses[0]:.3g} to {run.losses[-1]:.3g}. Lower the learning rate.")
+            return _("{name} diverged at step {step}: the loss grew from {first:.3g} to "
+                     "{last:.3g}. Lower the learning rate.").format(
+                name=name, step=run.diverged_at, first=run.losses[0], last=run.losses[-1])
         distance = run.distance_to(surface.minimum)
-        text = (f"{name}: loss {run.losses[0]:.3g} → {run.final_loss:.3g} after "
-                f"{len(run.losses) - 1} steps, {distance:.3g} from the minimum.")
+        text = _("{name}: loss {first:.3g} → {last:.3g} after {steps} steps, {distance:.3g} "
+                 "from the minimum.").format(name=name, first=run.losses[0],
+                                             last=run.final_loss, steps=len(run.losses) - 1,
+                                             distance=distance)
         if run.final_loss > 0.9 * run.losses[0]:
-            text += " It barely moved: raise the learning rate (or take more steps)."
+            text += " " + _("It barely moved: raise the learning rate (or take more steps).")
         return text
 
     def update(self, change=None) -> None:
@@ -101,7 +110,7 @@ class OptimizerLab(Demo):
             title += f", batch {self._batch(surface) or surface.n_samples} of {surface.n_samples}"
         self.show(trajectories_figure(surface, self.runs, title=title))
         if not self.runs:
-            self.readout.value = "<p>Choose at least one optimizer.</p>"
+            self.readout.value = _("<p>Choose at least one optimizer.</p>")
             return
         items = "".join(f"<li><b>{html.escape(m)}</b></li>" if self.runs[n].diverged
                         else f"<li>{html.escape(m)}</li>" for n, m in self.messages.items())

@@ -10,6 +10,8 @@ import ipywidgets as ipw
 import numpy as np
 
 from ..deepnets import DeepNet, deep_gradient_norms, gradient_flow_verdict
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..losses import one_hot
 from ..mlp import centre_pixels, load_digits_dataset
 from ..plotting.vanishing_exploding import gradient_flow_figure
@@ -28,34 +30,37 @@ class GradientFlow(Demo):
     """
 
     ACTIVATIONS = ("sigmoid", "tanh", "relu")
-    INITS = ("xavier", "he", "custom")
+    INITS = ("xavier", "he", N_("custom"))
     WIDTH, STEPS, LR, BATCH = 16, 200, 0.1, 64
 
     def __init__(self, depth: int = 20, activation: str = "sigmoid", init: str = "xavier",
                  gain: float = 1.0, batchnorm: bool = False, residual: bool = False,
                  seed: int = 0):
         if activation not in self.ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of "
-                             f"{list(self.ACTIVATIONS)}.")
+            raise ValueError(_("unknown activation {activation!r}; choose one of {choices}.")
+                             .format(activation=activation, choices=list(self.ACTIVATIONS)))
         if init not in self.INITS:
-            raise ValueError(f"unknown init {init!r}; choose one of {list(self.INITS)}.")
+            raise ValueError(_("unknown init {init!r}; choose one of {choices}.").format(
+                init=init, choices=list(self.INITS)))
         if not (isinstance(depth, int) and 2 <= depth <= 50):
-            raise ValueError(f"depth must be a whole number from 2 to 50; got {depth!r}.")
+            raise ValueError(_("depth must be a whole number from 2 to 50; got {depth!r}.")
+                             .format(depth=depth))
         self.seed = seed
         data = load_digits_dataset(np.random.default_rng(seed))
         self.X = centre_pixels(data.X_train[:512])
         self.labels = data.y_train[:512]
         self.Y = one_hot(self.labels, 10)
-        self.depth = ipw.IntSlider(value=depth, min=2, max=50, description="depth",
+        self.depth = ipw.IntSlider(value=depth, min=2, max=50, description=_("depth"),
                                    continuous_update=False)
         self.activation = ipw.Dropdown(options=self.ACTIVATIONS, value=activation,
-                                       description="activation")
-        self.init = ipw.Dropdown(options=self.INITS, value=init, description="init")
+                                       description=_("activation"))
+        self.init = ipw.Dropdown(options=[(_(name), name) for name in self.INITS], value=init,
+                                 description=_("init"))
         self.gain = ipw.FloatLogSlider(value=gain, base=10, min=-2, max=1.5, step=0.05,
-                                       description="custom gain", readout_format=".3g",
+                                       description=_("custom gain"), readout_format=".3g",
                                        continuous_update=False)
-        self.batchnorm = ipw.Checkbox(value=batchnorm, description="batch norm")
-        self.residual = ipw.Checkbox(value=residual, description="residual")
+        self.batchnorm = ipw.Checkbox(value=batchnorm, description=_("batch norm"))
+        self.residual = ipw.Checkbox(value=residual, description=_("residual"))
         self.image = ipw.Image(format="png", layout=ipw.Layout(width="100%", max_width="900px"))
         self.readout = ipw.HTML()
         for control in (self.depth, self.activation, self.init, self.gain, self.batchnorm,
@@ -93,22 +98,23 @@ class GradientFlow(Demo):
     def _message(self) -> str:
         r, n = self.result.history, self.norms
         if r.diverged_at is not None:
-            return (f"<b>Training diverged</b>: the loss became NaN or infinite at step "
-                    f"{r.diverged_at}, so it stopped there. The gradients exploded: choose a "
-                    "smaller init scale, or switch on batch norm.")
+            return _("<b>Training diverged</b>: the loss became NaN or infinite at step "
+                     "{step}, so it stopped there. The gradients exploded: choose a "
+                     "smaller init scale, or switch on batch norm.").format(step=r.diverged_at)
         v = gradient_flow_verdict(n, r.iteration_loss)
         if not v.reaches:
-            ratio = "no gradient at all reaches layer 1"
+            ratio = _("no gradient at all reaches layer 1")
         else:
-            ratio = (f"‖∂L/∂W¹‖ = {n[0]:.3g}, ‖∂L/∂W^L‖ = {n[-1]:.3g} (ratio "
-                     f"{v.ratio:.3g})")
+            ratio = _("‖∂L/∂W¹‖ = {first:.3g}, ‖∂L/∂W^L‖ = {last:.3g} (ratio "
+                      "{ratio:.3g})").format(first=n[0], last=n[-1], ratio=v.ratio)
         first, last = v.first_loss, v.last_loss
-        verdict = {"": "it learns",
-                   "none": "it barely learns: no layer gets a usable gradient",
-                   "early": "it barely learns: the early layers get (almost) no gradient",
-                   "other": "it barely learns"}[v.cause]
-        return (f"At initialisation {ratio}. Loss {first:.3f} → {last:.3f} after "
-                f"{self.STEPS} steps: {verdict}.")
+        verdict = {"": N_("it learns"),
+                   "none": N_("it barely learns: no layer gets a usable gradient"),
+                   "early": N_("it barely learns: the early layers get (almost) no gradient"),
+                   "other": N_("it barely learns")}[v.cause]
+        return _("At initialisation {ratio}. Loss {first:.3f} → {last:.3f} after "
+                 "{steps} steps: {verdict}.").format(ratio=ratio, first=first, last=last,
+                                                     steps=self.STEPS, verdict=_(verdict))
 
     def update(self, change=None) -> None:
         """Recompute for the current controls and redraw both panels."""
