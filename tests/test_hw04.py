@@ -207,7 +207,7 @@ def test_typical_mistakes_fail_with_a_sentence_and_no_expected_value():
     results = run_with_answers("hw04", answers, sid)
     assert "drop_last=True every batch should be full" in results["q1_test"]
     assert "w after step 1" in results["q2_test"]  # hidden: the look-ahead is missing
-    assert "not within 0.2 %" in results["q3_gd_test"]
+    assert "not to six digits" in results["q3_gd_test"]
     assert "your limit is too small" in results["q3_momentum_test"]
     assert "best_loss is not the final loss" in results["q4_test"]
     best_loss = min(final_losses(v))
