@@ -7,6 +7,8 @@ course adds is named in its ``nbgrader_config.py`` (``SandboxedExecute.preload``
 
 Modules, each importing only those listed before it:
 
+- ``i18n``: the notes the grader writes for students, in the student's language (gettext,
+  its own domain ``backproplab_grader``; the same API as the book package's ``i18n``);
 - ``sandbox_common``: what the sandbox and the zygote share (the kernel's environment);
 - ``sandbox``: Jupyter kernels in a bubblewrap sandbox with resource limits;
 - ``zygote``: sandboxed kernels forked from a process that has imported the modules once;

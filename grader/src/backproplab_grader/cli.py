@@ -36,6 +36,7 @@ from pathlib import Path
 import nbformat
 
 from backproplab_grader import nbgrader_patches
+from backproplab_grader.i18n import gettext as _
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 MAX_ZIP_BYTES = 4 * 2**30
@@ -148,7 +149,8 @@ def import_zip(course: Course, hw: str, archive: Path, pattern: str | None = Non
             target.mkdir(parents=True)
             for filename, info in files:
                 if info.file_size > MAX_NOTEBOOK_BYTES:
-                    course.note(student, f"{filename}: larger than 50 MB, not graded")
+                    course.note(student, _("{file}: larger than 50 MB, not graded").format(
+                        file=filename))
                     continue
                 with zf.open(info) as src:
                     data = src.read(MAX_NOTEBOOK_BYTES + 1)
@@ -156,7 +158,8 @@ def import_zip(course: Course, hw: str, archive: Path, pattern: str | None = Non
                 if len(files) == 1 and out.stem not in expected and len(expected) == 1:
                     out = target / f"{expected[0]}.ipynb"
                     if filename != out.name:
-                        course.note(student, f"renamed {filename!r} to {out.name!r}")
+                        course.note(student, _("renamed {old!r} to {new!r}").format(
+                            old=filename, new=out.name))
                 out.write_bytes(data)
     return sorted(found)
 
@@ -172,10 +175,11 @@ def prepare(course: Course, hw: str, student: str, expected: list[str]) -> None:
     others = [p for stem, p in present.items() if stem not in expected]
     if len(missing) == 1 and len(others) == 1:
         others[0].rename(folder / f"{missing[0]}.ipynb")
-        course.note(student, f"renamed {others[0].name!r} to '{missing[0]}.ipynb'")
+        course.note(student, _("renamed {old!r} to '{new}.ipynb'").format(
+            old=others[0].name, new=missing[0]))
         missing = []
     for name in missing:
-        course.note(student, f"{name}.ipynb is missing: 0 points")
+        course.note(student, _("{name}.ipynb is missing: 0 points").format(name=name))
     for name in expected:
         path = folder / f"{name}.ipynb"
         if not path.exists():
@@ -183,17 +187,18 @@ def prepare(course: Course, hw: str, student: str, expected: list[str]) -> None:
         problem = None
         try:
             if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-                problem = "larger than 50 MB"
+                problem = _("larger than 50 MB")
             else:
                 nbformat.validate(nbformat.read(path, as_version=4))
         except Exception as error:  # noqa: BLE001 - anything unreadable
-            problem = f"not a valid notebook ({type(error).__name__})"
+            problem = _("not a valid notebook ({error})").format(error=type(error).__name__)
         if problem:
             rejected = course.root / "rejected" / hw / student
             rejected.mkdir(parents=True, exist_ok=True)
             shutil.move(str(path), rejected / path.name)
-            course.note(student, f"{name}.ipynb is {problem}: 0 points "
-                                 f"(kept in rejected/{hw}/{student}/)")
+            course.note(student, _("{name}.ipynb is {problem}: 0 points "
+                                   "(kept in rejected/{hw}/{student}/)").format(
+                name=name, problem=problem, hw=hw, student=student))
 
 
 def record_zero(course: Course, hw: str, student: str) -> None:
@@ -454,9 +459,10 @@ def summary(course: Course, hw: str) -> str:
         problems = course.notes.get(row["student"], [])
         score = f"{row['final_score']:g} / {row['max_score']:g}"
         if row["late_penalty"]:
-            problems = [f"late: {row['late_penalty']:g} points off", *problems]
+            problems = [_("late: {points:g} points off").format(points=row["late_penalty"]),
+                        *problems]
         if row["needs_manual_grade"]:
-            problems = ["needs manual grading (written answers: formgrader)", *problems]
+            problems = [_("needs manual grading (written answers: formgrader)"), *problems]
         lines.append(f"{row['student']:<{width}}  {score:>11}  "
                      + ("; ".join(problems) if problems else "none"))
     graded = [r["score"] for r in rows]

@@ -43,6 +43,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, List, Unicode
 
 from backproplab_grader import zygote
+from backproplab_grader.i18n import gettext as _
 from backproplab_grader.sandbox import BoxedKernelManager, Limits
 from backproplab_grader.sandbox_common import installed_paths
 
@@ -258,7 +259,7 @@ def run_cell(client, code: str, timeout: float, scrub: Scrubber, *, alive=None) 
         if kind == "stream":
             text = scrub(content["text"])
             if len(text) > budget:
-                text, cut = text[:max(budget, 0)] + "\n… (output cut by the grader)\n", True
+                text, cut = text[:max(budget, 0)] + _("\n… (output cut by the grader)\n"), True
             budget -= len(text)
             if outputs and outputs[-1].output_type == "stream" and outputs[-1].name == content["name"]:
                 outputs[-1].text += text
@@ -331,13 +332,15 @@ class Identity:
         if isinstance(declared, str) and normalise_id(declared) == normalise_id(self.expected):
             return None
         if not isinstance(declared, str) or not declared.strip():
-            what = f"{self.name} is not set in this notebook"
+            what = _("{name} is not set in this notebook").format(name=self.name)
         else:
-            what = f"this notebook was made for {self.name} = {declared[:100]!r}"
-        return (f"{what}, but it was submitted by {self.expected!r}. Your questions' numbers "
-                f"are drawn from your own id: set {self.name} = {self.expected!r} (the id "
-                "your course uses), run all cells again, check the visible tests and "
-                "submit again. Until then every test of this notebook scores 0.")
+            what = _("this notebook was made for {name} = {declared!r}").format(
+                name=self.name, declared=declared[:100])
+        return _("{what}, but it was submitted by {expected!r}. Your questions' numbers "
+                 "are drawn from your own id: set {name} = {expected!r} (the id "
+                 "your course uses), run all cells again, check the visible tests and "
+                 "submit again. Until then every test of this notebook scores 0.").format(
+            what=what, expected=self.expected, name=self.name)
 
 
 def _refused(text: str):
@@ -508,28 +511,32 @@ class TwoKernels:
 
     def run_student(self, code: str) -> Outcome:
         if self.student_down:
-            return Outcome([_note(f"Not run: {self.student_down}.")], "dead")
+            return Outcome([_note(_("Not run: {why}.").format(why=self.student_down))], "dead")
         refused = self.student_km.cap_hits()
         outcome = run_cell(self.student, code, self.timeout, self.scrub,
                            alive=self.student_km.is_alive)
         if self.student_km.cap_hits() > refused:
             self.cap_hit = True
-            outcome.outputs.append(_note(
-                f"This cell tried to run more than {self.limits.processes} processes and "
+            outcome.outputs.append(_note(_(
+                "This cell tried to run more than {processes} processes and "
                 "threads at once, the most a notebook may run here (a fork bomb, or a loop "
-                "that starts processes): the ones over the limit could not start."))
+                "that starts processes): the ones over the limit could not start.").format(
+                    processes=self.limits.processes)))
         if outcome.status == "timeout":
-            self.student_down = (f"an earlier cell ran longer than the {self.timeout:g} s "
-                                 "a cell may take, so the grader stopped your kernel")
-            outcome.outputs.append(_note(f"This cell ran longer than {self.timeout:g} s and "
-                                         "was stopped (an endless loop, or far too much work)."))
+            self.student_down = _("an earlier cell ran longer than the {timeout:g} s "
+                                  "a cell may take, so the grader stopped your kernel").format(
+                timeout=self.timeout)
+            outcome.outputs.append(_note(_("This cell ran longer than {timeout:g} s and "
+                                           "was stopped (an endless loop, or far too much "
+                                           "work).").format(timeout=self.timeout)))
             self.student_km.shutdown_kernel(now=True)
         elif outcome.status == "dead" or not self.student_km.is_alive():
-            self.student_down = ("your notebook's kernel stopped in an earlier cell "
-                                 "(exit, os._exit, a crash, or too much memory)")
+            self.student_down = _("your notebook's kernel stopped in an earlier cell "
+                                  "(exit, os._exit, a crash, or too much memory)")
             outcome.status = "dead"
-            outcome.outputs.append(_note("Your notebook's kernel stopped while running this "
-                                         "cell (exit, os._exit, a crash, or too much memory)."))
+            outcome.outputs.append(_note(_("Your notebook's kernel stopped while running this "
+                                           "cell (exit, os._exit, a crash, or too much "
+                                           "memory).")))
         return outcome
 
     def bind(self, names: list[str]) -> dict:
@@ -542,15 +549,15 @@ class TwoKernels:
         try:
             return json.loads(text.strip().splitlines()[-1])
         except (ValueError, IndexError):
-            return {name: "could not be fetched" for name in names}
+            return {name: _("could not be fetched") for name in names}
 
     def run_test(self, code: str) -> Outcome:
         outcome = run_cell(self.tests, code, self.timeout * 3, self.scrub,
                            alive=self.test_km.is_alive)
         if outcome.status in ("timeout", "dead"):
+            late = _("the tests of this question did not finish in time")
             outcome.outputs.append(nbformat.v4.new_output(
-                "error", ename="TimeoutError", evalue="the tests of this question did not finish "
-                "in time", traceback=["TimeoutError: the tests of this question did not finish in time"]))
+                "error", ename="TimeoutError", evalue=late, traceback=[f"TimeoutError: {late}"]))
             self.test.usable = False  # its state is unknown now: the next submission gets a new one
         return outcome
 
@@ -607,18 +614,20 @@ def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
                 was_down, was_capped = kernels.student_down, kernels.cap_hit
                 outcome = kernels.run_student(cell.source)
                 if kernels.cap_hit and not was_capped:
-                    report.problems.append(f"{grade_id}: too many processes (the limit is "
-                                           f"{limits.processes})")
+                    report.problems.append(_("{cell}: too many processes (the limit is "
+                                             "{processes})").format(cell=grade_id,
+                                                                    processes=limits.processes))
                 if kernels.student_down and not was_down:
                     report.problems.append(f"{grade_id}: {kernels.student_down.split(' (')[0]}"
-                                           .replace("an earlier cell", "this cell")
-                                           .replace("in an earlier cell", "here"))
+                                           .replace(_("an earlier cell"), _("this cell"))
+                                           .replace(_("in an earlier cell"), _("here")))
                 cell.outputs = outcome.outputs
                 if kind == "answer" and outcome.status == "error":
                     error = next(o for o in outcome.outputs if o.output_type == "error")
                     report.problems.append(
-                        f"{grade_id}: not answered" if error.ename == "NotImplementedError"
-                        else f"{grade_id} raised {error.ename}")
+                        _("{cell}: not answered").format(cell=grade_id)
+                        if error.ename == "NotImplementedError"
+                        else _("{cell} raised {error}").format(cell=grade_id, error=error.ename))
                 if kind == "answer":
                     problems = kernels.bind(answer_names.get(grade_id, []))
                     if outcome.status == "ok":  # else the cell's error says it already
@@ -628,13 +637,15 @@ def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
                     checked = True
                     refusal = identity.problem(kernels.declared(identity.name))
                     if refusal:
-                        report.problems.append(f"wrong student: {refusal.split(', but')[0]}")
+                        report.problems.append(_("wrong student: {why}").format(
+                            why=refusal.split(_(", but"))[0]))
                 if refusal:
                     cell.outputs = [_refused(refusal)]
                     continue
                 outcome = kernels.run_test(cell.source)
                 if outcome.status != "ok" and kernels.student_down:
-                    outcome.outputs.insert(0, _note(f"Not graded fully: {kernels.student_down}."))
+                    outcome.outputs.insert(0, _note(_("Not graded fully: {why}.").format(
+                        why=kernels.student_down)))
                 cell.outputs = outcome.outputs
             else:
                 cell.outputs = kernels.run_locked(cell.source).outputs

@@ -14,8 +14,10 @@ import textwrap
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from backproplab_grader.i18n import N_
+
 HIDDEN_TESTS = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
-HIDDEN_NOTE = "# (hidden tests ran here; their results are in the score and message below)\n"
+HIDDEN_NOTE = N_("# (hidden tests ran here; their results are in the score and message below)\n")
 
 
 def is_test_cell(cell) -> bool:
