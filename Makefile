@@ -20,7 +20,8 @@ help:
 	@echo "make pot        extract the English messages (_build/gettext) and update the catalogues"
 	@echo "                locales/id/LC_MESSAGES (sphinx-intl: new/changed English -> empty/fuzzy)"
 	@echo "make i18n-status messages per page: translated, fuzzy, untranslated"
-	@echo "make exercises  release the homework: solutions/ -> exercises/ (nbgrader)"
+	@echo "make exercises  release the homework: solutions/ -> exercises/ (nbgrader), and"
+	@echo "                exercises/hwNN-id (translated by the catalogues)"
 	@echo "make bench      run the benchmarks in benchmarks/"
 
 venv: $(STAMP)
@@ -70,13 +71,19 @@ book-id: book-en $(I18N_CONF)/conf.py
 	rm -rf _build/html/id && cp -r _build/id/html _build/html/id
 
 # The gettext builder keeps its own doctrees (it versions nodes; the html doctrees refuse it).
+# The homework's test messages and rubrics (from solutions/, hidden tests included) go to
+# catalogues of their own, solutions/.locales/id/LC_MESSAGES/homework-tests/hwNN.po, which
+# never reach the site or the release (backproplab_grader.translate).
 pot: $(I18N_CONF)/conf.py
 	$(SPHINX_I18N) -b gettext -E -d _build/gettext-doctrees -D nb_execution_mode=off -D suppress_warnings=mystnb.glue . _build/gettext
 	$(BIN)/sphinx-intl update -p _build/gettext -l id -d locales
+	$(BIN)/python -m backproplab_grader.translate extract --language id
 
 i18n-status:
 	$(BIN)/python tests/i18n_tools.py --locale id
 
+# exercises/hwNN (nbgrader) and the Indonesian release exercises/hwNN-id (the English one
+# translated by the catalogues: after editing a homework's .po, run this again).
 exercises: $(STAMP)
 	$(BIN)/python -m backproplab_grader.course release --all
 

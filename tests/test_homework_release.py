@@ -1,6 +1,7 @@
 """The homework release: ``exercises/`` is generated from ``solutions/`` and gives nothing away.
 
-- ``exercises/`` is what ``make exercises`` (nbgrader generate_assignment) makes today;
+- ``exercises/`` is what ``make exercises`` (nbgrader generate_assignment, then the
+  translated releases ``exercises/hwNN-<lang>``) makes today;
 - no solution line, hidden-test line or block marker reaches ``exercises/``;
 - the instructor notebook runs without error, so the hidden tests pass on the solution;
 - the untouched release runs and fails honestly: answer cells raise only
@@ -65,6 +66,9 @@ def test_exercises_are_fresh(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
     shutil.copytree(ROOT / SOURCE_DIRECTORY, tmp_path / SOURCE_DIRECTORY,
                     ignore=shutil.ignore_patterns(*IGNORED, "*.pyc"))
+    # The translated releases (exercises/hwNN-id) read the pages' catalogues too.
+    shutil.copytree(ROOT / "locales", tmp_path / "locales",
+                    ignore=shutil.ignore_patterns("*.mo"))
     release(tmp_path, assignments(tmp_path))
 
     fresh, committed = tmp_path / RELEASE_DIRECTORY, ROOT / RELEASE_DIRECTORY

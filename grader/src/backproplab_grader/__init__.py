@@ -15,6 +15,8 @@ Modules, each importing only those listed before it:
 - ``wire``: answers as plain data between a student's kernel and the tests' kernel, with
   the codecs a course registers;
 - ``agent`` (in the student's kernel) and ``remote`` (in the tests' kernel);
+- ``translate``: homework in another language (released notebooks, test messages, rubrics)
+  from gettext catalogues (``python -m backproplab_grader.translate``);
 - ``executor``: nbgrader preprocessors that rebuild a submission from the release and run
   it with the two kernels;
 - ``feedback``: the preprocessor that keeps hidden tests out of the feedback;

@@ -15,6 +15,14 @@ processes (default: one per core); each worker grades one submission at a time w
 nbgrader's pipeline and the sandboxed executor of ``backproplab_grader.executor``. A broken
 or hostile submission is graded (usually 0), reported in the summary, and never stops the
 batch.
+
+A homework released in another language too (``exercises/hw01-id``, see
+``backproplab_grader.translate``) is one assignment: ``hw01``. A notebook of the translated
+release says its language in its metadata and is graded as hw01, by the same tests, with
+feedback in its language. ``import-zip hw01-id`` (an LMS assignment of its own) imports into
+``submitted/<student>/hw01``; folders ``submitted/<student>/hw01-id`` (nbgrader's exchange
+``collect hw01-id``) are taken into ``hw01`` when autograding, if they are the newer
+submission. The other commands accept ``hw01-id`` for ``hw01``.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import nbformat
 
 from backproplab_grader import nbgrader_patches
 from backproplab_grader.i18n import gettext as _
+from backproplab_grader.translate import METADATA_KEY, notebook_language, split_language
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 MAX_ZIP_BYTES = 4 * 2**30
@@ -116,8 +125,11 @@ class Course:
 
 # ---- step 1: an LMS zip into submitted/ ---------------------------------------------
 
-def import_zip(course: Course, hw: str, archive: Path, pattern: str | None = None) -> list[str]:
-    """Unpack the notebooks of an LMS download into ``submitted/<student>/<hw>/``."""
+def import_zip(course: Course, hw: str, archive: Path, pattern: str | None = None,
+               language: str | None = None) -> list[str]:
+    """Unpack the notebooks of an LMS download into ``submitted/<student>/<hw>/``; with
+    ``language`` (the zip of a translated release's LMS assignment), each notebook that
+    does not say its language is marked as being in ``language`` (``mark_language``)."""
     patterns = [re.compile(pattern)] if pattern else ZIP_PATTERNS
     expected = course.notebooks(hw)
     try:
@@ -161,7 +173,84 @@ def import_zip(course: Course, hw: str, archive: Path, pattern: str | None = Non
                         course.note(student, _("renamed {old!r} to {new!r}").format(
                             old=filename, new=out.name))
                 out.write_bytes(data)
+                if language:
+                    mark_language(out, language)
     return sorted(found)
+
+
+# ---- homework in another language (backproplab_grader.translate) ----------------------
+
+def resolve_homework(course: Course, name: str) -> tuple[str, str | None]:
+    """The gradebook's assignment and the language of a homework name: ``hw01`` ->
+    (``hw01``, None), ``hw01-id`` -> (``hw01``, ``id``) when ``hw01-id`` is no assignment of
+    its own but ``hw01`` is."""
+    base, language = split_language(name)
+    if language is None:
+        return name, None
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(course.db_url) as gb:
+        def known(assignment: str) -> bool:
+            try:
+                gb.find_assignment(assignment)
+                return True
+            except MissingEntry:
+                return False
+
+        if known(name) or not known(base):
+            return name, None
+    return base, language
+
+
+def mark_language(path: Path, language: str) -> bool:
+    """Write ``language`` into the notebook's metadata (``backproplab.language``) unless it
+    says a language already or is no readable notebook (then ``prepare`` reports it).
+    True if it was marked."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - anything unreadable is prepare()'s to report
+        return False
+    if notebook_language(nb) is not None:
+        return False
+    meta = nb.metadata.get(METADATA_KEY)
+    nb.metadata[METADATA_KEY] = {**(meta if isinstance(meta, dict) else {}), "language": language}
+    nbformat.write(nb, path)
+    return True
+
+
+def _timestamp(folder: Path) -> str:
+    """nbgrader's ``timestamp.txt`` of a submission folder ('' if none): its format
+    (``2026-11-23 12:00:00.000000 UTC``) sorts as text."""
+    path = folder / "timestamp.txt"
+    return path.read_text().strip() if path.is_file() else ""
+
+
+def take_translated_submissions(course: Course, hw: str) -> list[str]:
+    """Copy each ``submitted/<student>/<hw>-<lang>/`` (nbgrader's exchange ``collect
+    <hw>-<lang>``) into ``submitted/<student>/<hw>/`` when the student has no submission
+    there or an older one (by ``timestamp.txt``), its notebooks marked as being in
+    ``<lang>``; the students whose submission was taken. The folder itself stays (collect
+    would fetch it again)."""
+    taken = []
+    folder = course.root / "submitted"
+    if not folder.is_dir():
+        return taken
+    for translated in sorted(folder.glob(f"*/{hw}-*")):
+        base, language = split_language(translated.name)
+        if base != hw or language is None or not translated.is_dir():
+            continue
+        student, target = translated.parent.name, translated.parent / hw
+        if target.exists() and _timestamp(target) >= _timestamp(translated):
+            continue
+        replaced = target.exists()
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(translated, target)
+        for notebook in target.glob("*.ipynb"):
+            mark_language(notebook, language)
+        course.note(student, f"graded the submission of {translated.name}"
+                    + (", newer than the one of " + hw if replaced else ""))
+        taken.append(student)
+    return taken
 
 
 # ---- step 2: checks before grading ----------------------------------------------------
@@ -339,6 +428,7 @@ def autograde(course: Course, hw: str, students: list[str] | None = None, *, wor
     except nbgrader_patches.UnsupportedNbgrader as error:
         raise GradingError(str(error)) from None
     expected = course.notebooks(hw)
+    take_translated_submissions(course, hw)
     students = students or course.students(hw)
     if not students:
         raise GradingError(f"no submissions of {hw} in {course.root / 'submitted'}: "
@@ -510,9 +600,11 @@ def main(argv: list[str] | None = None, *, crash_worker_on: str | None = None) -
     args = parser.parse_args(argv)
     try:
         course = Course.load(args.course, args.db)
-        hw = args.homework
+        hw, language = resolve_homework(course, args.homework)
+        if language:
+            print(f"{args.homework}: the {language} release of {hw}, graded as {hw}")
         if args.command in ("grade", "import-zip"):
-            imported = import_zip(course, hw, args.zip, args.pattern)
+            imported = import_zip(course, hw, args.zip, args.pattern, language)
             print(f"{len(imported)} submissions of {hw} imported into submitted/")
             for student in imported:
                 for problem in course.notes.get(student, []):

@@ -2,8 +2,11 @@
 
 ``python -m backproplab_grader.course release --all`` regenerates ``exercises/`` (nbgrader's
 release directory) from ``solutions/`` (its source directory) with
-``nbgrader generate_assignment``. ``make exercises`` runs exactly this, and the tests run it
-on a copy of the repository to check that the committed ``exercises/`` is fresh.
+``nbgrader generate_assignment``, then the translated releases ``exercises/hwNN-<lang>/``
+(``backproplab_grader.translate``: the English release translated with the book's page
+catalogues and the tests catalogues of ``solutions/.locales/<lang>``; the same notebook,
+cells, grade ids and points). ``make exercises`` runs exactly this, and the tests run it on
+a copy of the repository to check that the committed ``exercises/`` is fresh.
 """
 
 from __future__ import annotations
@@ -36,12 +39,17 @@ def assignments(root: Path) -> list[str]:
     return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def release(root: Path, names: list[str]) -> None:
-    """Run ``nbgrader generate_assignment`` for each homework in ``names`` under ``root``.
+def release(root: Path, names: list[str]) -> dict[str, list]:
+    """Run ``nbgrader generate_assignment`` for each homework in ``names`` under ``root``,
+    then write its translations (``exercises/<name>-<lang>/`` for each language with a tests
+    catalogue folder, ``translate.languages``). Returns, per translated release, the places
+    left in English (``translate.Untranslated``).
 
     ``root`` must hold ``nbgrader_config.py`` and ``solutions/``. The gradebook that nbgrader
     insists on is a throwaway file: releasing records nothing an instructor needs.
     """
+    from backproplab_grader.translate import languages, release_translation
+
     root = Path(root).resolve()
     if not (root / "nbgrader_config.py").is_file():
         raise FileNotFoundError(f"{root} has no nbgrader_config.py; run this from the repository.")
@@ -57,6 +65,11 @@ def release(root: Path, names: list[str]) -> None:
                 [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
                  "--log-level=WARN", f"--CourseDirectory.db_url={db_url}"],
                 cwd=root, env=nbgrader_env(), check=True)
+    untranslated = {}
+    for language in languages(root):
+        for name in names:
+            untranslated[f"{name}-{language}"] = release_translation(root, name, language)
+    return untranslated
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     names = assignments(Path(args.root)) if args.all else args.names
     if not names:
         parser.error("name a homework (e.g. hw01) or pass --all")
-    release(Path(args.root), names)
+    for name, missing in release(Path(args.root), names).items():
+        if missing:
+            print(f"{RELEASE_DIRECTORY}/{name}: {len(missing)} messages still in English "
+                  f"(e.g. {missing[0]})")
     return 0
 
 

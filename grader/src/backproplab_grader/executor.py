@@ -46,6 +46,12 @@ from backproplab_grader import zygote
 from backproplab_grader.i18n import gettext as _
 from backproplab_grader.sandbox import BoxedKernelManager, Limits
 from backproplab_grader.sandbox_common import installed_paths
+from backproplab_grader.translate import (
+    Catalogue,
+    homework_catalogue_path,
+    notebook_language,
+    translate_code,
+)
 
 MAX_CELL_OUTPUT_CHARS = 20_000     # text a cell may print before it is cut
 MAX_CELL_OUTPUTS = 50
@@ -115,18 +121,43 @@ def defined_names(source: str) -> list[str]:
 # ---- rebuilding a submission from the released notebook -------------------------------
 
 class RebuildFromSource(NbGraderPreprocessor):
-    """Replace a submission by the released notebook with the student's answers in it."""
+    """Replace a submission by the released notebook with the student's answers in it.
+
+    A notebook in another language (its metadata ``{"backproplab": {"language": "id"}}``,
+    as the translated release ``<release>/<assignment>-<lang>/`` sets it; see
+    ``backproplab_grader.translate``) is rebuilt from that release, with the instructor's
+    code cells (hidden tests included) translated by the homework's tests catalogue
+    (``translated_source``): only string literals differ from the English rebuild, so the
+    same tests give the same points. Without a release in that language, the English one.
+    """
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         coursedir = CourseDirectory(config=self.config)
-        release = Path(coursedir.format_path(coursedir.release_directory, ".",
-                                             info["assignment"])) / f"{info['notebook']}.ipynb"
-        released = nbformat.read(release, as_version=4)
+        folder = Path(coursedir.format_path(coursedir.release_directory, ".",
+                                            info["assignment"]))
         with Gradebook(info["db_url"]) as gb:
-            source = {c.name: c.source for c in
-                      gb.find_notebook(info["notebook"], info["assignment"]).source_cells}
+            cells = gb.find_notebook(info["notebook"], info["assignment"]).source_cells
+            source = {c.name: c.source for c in cells}
+            kinds = {c.name: c.cell_type for c in cells}
+        language = notebook_language(nb)
+        translated = folder.with_name(f"{folder.name}-{language}") / f"{info['notebook']}.ipynb"
+        if language and translated.is_file():
+            released = nbformat.read(translated, as_version=4)
+            source = translated_source(source, kinds, Catalogue.read(homework_catalogue_path(
+                Path(coursedir.root), info["assignment"], language)))
+        else:
+            released = nbformat.read(folder / f"{info['notebook']}.ipynb", as_version=4)
         return rebuild(nb, released, source), resources
+
+
+def translated_source(source: dict[str, str], kinds: dict[str, str],
+                      catalogue: Catalogue) -> dict[str, str]:
+    """The instructor's cells for a translated rebuild: code cells with their string literals
+    translated (``translate.translate_code``; English where the catalogue has nothing);
+    markdown cells left out, so that ``rebuild`` keeps the translated release's."""
+    return {name: translate_code(text, catalogue)[0] for name, text in source.items()
+            if kinds.get(name) == "code"}
 
 
 def rebuild(submitted, released, source: dict[str, str]):
@@ -484,8 +515,10 @@ class TwoKernels:
     """A fresh student's kernel (sandboxed) and the process's test kernel, for one notebook."""
 
     def __init__(self, *, sandbox: bool, timeout: float, call_timeout: float,
-                 limits: Limits, scrub_paths: dict, setup: KernelSetup = KernelSetup()):  # noqa: B008
+                 limits: Limits, scrub_paths: dict, setup: KernelSetup = KernelSetup(),  # noqa: B008
+                 environment: dict[str, str | None] | None = None):
         self.timeout, self.call_timeout, self.setup = timeout, call_timeout, setup
+        self.environment = dict(environment or {})
         self.sandbox, self.limits = sandbox, limits
         self.test = test_kernel(sandbox, limits, setup)
         self.test_km, self.tests = self.test.km, self.test.client
@@ -508,6 +541,10 @@ class TwoKernels:
             self.test = test_kernel(self.sandbox, self.limits, self.setup)
             self.test_km, self.tests = self.test.km, self.test.client
             self.test.attach(self.student_km.connection_file, self.call_timeout)
+        if self.environment:  # before any cell; the test kernel serves several notebooks
+            code = environment_code(self.environment)
+            run_cell(self.tests, code, 30, Scrubber({}))
+            run_cell(self.student, code, 30, Scrubber({}))
 
     def run_student(self, code: str) -> Outcome:
         if self.student_down:
@@ -585,20 +622,31 @@ class TwoKernels:
             _close_student(self.tmp, self.student_km)
 
 
+def environment_code(environment: dict[str, str | None]) -> str:
+    """A line that sets these environment variables in a kernel (None: removes one)."""
+    present = {k: v for k, v in environment.items() if v is not None}
+    absent = [k for k, v in environment.items() if v is None]
+    return (f"__import__('os').environ.update({present!r}); "
+            f"[__import__('os').environ.pop(k, None) for k in {absent!r}];")
+
+
 def execute(nb, answer_names: dict[str, list[str]], *, sandbox: bool = True,
             timeout: float = 120, call_timeout: float = 60, limits: Limits = Limits(),  # noqa: B008 (frozen, immutable)
             scrub_paths: dict | None = None, setup: KernelSetup = KernelSetup(),  # noqa: B008
-            identity: Identity | None = None) -> Report:
+            identity: Identity | None = None,
+            environment: dict[str, str | None] | None = None) -> Report:
     """Run a rebuilt notebook (``rebuild``) with two kernels; fill in the outputs.
 
     With ``identity``, the first test cell first checks that the notebook's
     ``identity.name`` is the submitting student's id; if it is not, no test runs and every
-    test cell fails with ``Identity.problem``'s sentence."""
+    test cell fails with ``Identity.problem``'s sentence. ``environment``: variables set
+    (None: removed) in both kernels before the first cell, e.g. the notebook's language."""
     report = Report()
     refusal, checked = None, identity is None
     started = time.perf_counter()
     kernels = TwoKernels(sandbox=sandbox, timeout=timeout, call_timeout=call_timeout,
-                         limits=limits, scrub_paths=scrub_paths or {}, setup=setup)
+                         limits=limits, scrub_paths=scrub_paths or {}, setup=setup,
+                         environment=environment)
     try:
         kernels.start()
         report.kernel_start_s = time.perf_counter() - started
@@ -689,6 +737,11 @@ class SandboxedExecute(NbGraderPreprocessor):
         "(nbgrader's student id: the LMS login of the zip's file names, or the JupyterHub "
         "user name), 'lms_user_id' or 'email' (from a roster imported with "
         "`nbgrader db student import`).")).tag(config=True)
+    language_variable = Unicode("BACKPROPLAB_LANG", help=(
+        "The environment variable that tells the course's code the notebook's language "
+        "(metadata backproplab.language, e.g. 'id' for a notebook of a translated release; "
+        "see backproplab_grader.translate): set in both kernels before the first cell, "
+        "removed for an English notebook. Empty: never set.")).tag(config=True)
     report_directory = Unicode("grading-reports",
                                help="Where per-submission reports go (course-relative).").tag(config=True)
 
@@ -719,7 +772,9 @@ class SandboxedExecute(NbGraderPreprocessor):
                          call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths,
                          setup=KernelSetup(tuple(self.preload), tuple(self.codecs),
                                            tuple(self.call_guards)),
-                         identity=identity)
+                         identity=identity,
+                         environment={self.language_variable: notebook_language(nb)}
+                         if self.language_variable else None)
         target = root / self.report_directory / info["assignment"]
         target.mkdir(parents=True, exist_ok=True)
         (target / f"{info['student']}.{info['notebook']}.json").write_text(json.dumps(

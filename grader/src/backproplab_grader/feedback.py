@@ -3,7 +3,9 @@
 nbgrader's autograde puts the hidden tests back into each submission before running it, so
 stock feedback would show their source, and a failing hidden assert's traceback would quote
 it. ``HideHiddenTests`` (configured in ``nbgrader_config.py``) removes both: a test cell keeps
-its visible part, its score, and the one-line message of its failure.
+its visible part, its score, and the one-line message of its failure. A notebook of a
+translated release (``backproplab_grader.translate``) was graded with its texts and test
+messages in its language; the note that replaces the hidden tests is in that language too.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from backproplab_grader.i18n import N_
+from backproplab_grader.translate import notebook_language
 
 HIDDEN_TESTS = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 HIDDEN_NOTE = N_("# (hidden tests ran here; their results are in the score and message below)\n")
+HIDDEN_NOTES = {
+    "id": "# (tes tersembunyi dijalankan di sini; hasilnya ada pada skor dan pesan di bawah)\n",
+}
 
 
 def is_test_cell(cell) -> bool:
@@ -33,10 +39,15 @@ class HideHiddenTests(Preprocessor):
     # GenerateFeedback.preprocessors without enabling them: this one is on by default.
     enabled = Bool(True, help="Hide hidden tests in feedback.").tag(config=True)
 
+    def preprocess(self, nb, resources):
+        self._note = HIDDEN_NOTES.get(notebook_language(nb), HIDDEN_NOTE)
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, index):
         if not is_test_cell(cell):
             return cell, resources
-        cell.source = HIDDEN_TESTS.sub(HIDDEN_NOTE, cell.source)
+        note = getattr(self, "_note", HIDDEN_NOTE)
+        cell.source = HIDDEN_TESTS.sub(lambda _: note, cell.source)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"

@@ -8,12 +8,13 @@ grades both with the same hidden tests and the same points. Two kinds of catalog
   (``locales/<lang>/LC_MESSAGES/exercises/hwNN/<notebook>.po``): one message per markdown
   block (paragraph, heading, list item, table cell), its line breaks joined;
 - the **tests catalogue** of the homework, written by ``extract`` from the instructor
-  notebooks (``solutions/locales/<lang>/LC_MESSAGES/homework-tests/hwNN.po``): the string
+  notebooks (``solutions/.locales/<lang>/LC_MESSAGES/homework-tests/hwNN.po``): the string
   literals of the code cells that a student reads (assert messages of visible *and* hidden
   tests, hints, printed explanations, docstrings of the given code) and the blocks of the
   written answers' model answers and rubrics. It lives under ``solutions/``: it holds the
   hidden tests' messages and the model answers, and ``solutions/`` is what never reaches
-  the release, the website or the student repository.
+  the release, the website or the student repository (a dot folder: nbgrader's formgrader
+  lists every other folder of ``solutions/`` as an assignment).
 
 A run of implicitly concatenated literals is one message. An f-string's message keeps its
 ``{...}`` fields verbatim; a translation must have exactly the same fields (in any order),
@@ -49,7 +50,8 @@ import nbformat
 SOURCE_DIRECTORY = "solutions"
 RELEASE_DIRECTORY = "exercises"
 LOCALE_DIRECTORY = "locales"          # the book's catalogues: <root>/locales/<lang>/LC_MESSAGES
-TESTS_DOMAIN = "homework-tests"       # <root>/solutions/locales/<lang>/LC_MESSAGES/homework-tests
+TESTS_LOCALE_DIRECTORY = ".locales"   # <root>/solutions/.locales/<lang>/LC_MESSAGES/homework-tests
+TESTS_DOMAIN = "homework-tests"
 METADATA_KEY = "backproplab"          # notebook metadata {"backproplab": {"language": "id"}}
 LANGUAGE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 
@@ -125,8 +127,8 @@ class Catalogues:
 
 
 def homework_catalogue_path(root: Path, homework: str, language: str) -> Path:
-    """``<root>/solutions/locales/<language>/LC_MESSAGES/homework-tests/<homework>.po``."""
-    return (Path(root) / SOURCE_DIRECTORY / LOCALE_DIRECTORY / language / "LC_MESSAGES"
+    """``<root>/solutions/.locales/<language>/LC_MESSAGES/homework-tests/<homework>.po``."""
+    return (Path(root) / SOURCE_DIRECTORY / TESTS_LOCALE_DIRECTORY / language / "LC_MESSAGES"
             / TESTS_DOMAIN / f"{homework}.po")
 
 
@@ -716,8 +718,8 @@ def release_translation(root: Path, homework: str, language: str) -> list[Untran
 
 def languages(root: Path) -> list[str]:
     """The languages the homework is released in besides English: those with a tests
-    catalogue folder under ``solutions/locales``."""
-    folder = Path(root) / SOURCE_DIRECTORY / LOCALE_DIRECTORY
+    catalogue folder under ``solutions/.locales``."""
+    folder = Path(root) / SOURCE_DIRECTORY / TESTS_LOCALE_DIRECTORY
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir()
