@@ -4,8 +4,8 @@ and whether a translation kept its message's markup (roles, math, code, links).
     python tests/i18n_tools.py [--locale id] [--locales-dir locales]      (make i18n-status)
 
 Reads the catalogues locales/<locale>/LC_MESSAGES/**/*.po (made by `make pot`, see
-docs/i18n-design.md) and prints one line per page; exits 1 if a page listed in
-locales/<locale>/complete.txt has an untranslated or fuzzy message.
+docs/i18n-design.md) and prints one line per page; exits 1 if a page of the site has no
+catalogue or an untranslated or fuzzy message, or a translation lost markup.
 """
 
 from __future__ import annotations
@@ -54,13 +54,10 @@ def locale_status(locales_dir: Path, locale: str) -> list[PageStatus]:
     return [page_status(path, messages_dir) for path in sorted(messages_dir.rglob("*.po"))]
 
 
-def complete_pages(locales_dir: Path, locale: str) -> list[str]:
-    """The pages declared finished in locales/<locale>/complete.txt (one per line, # comments)."""
-    listing = locales_dir / locale / "complete.txt"
-    if not listing.is_file():
-        return []
-    lines = (line.split("#", 1)[0].strip() for line in listing.read_text().splitlines())
-    return [line for line in lines if line]
+def book_pages(root: Path = ROOT) -> list[str]:
+    """The pages of the site: the root and every file of ``_toc.yml``."""
+    toc = (root / "_toc.yml").read_text(encoding="utf-8")
+    return re.findall(r"^root:\s*(\S+)", toc, re.M) + re.findall(r"file:\s*(\S+)", toc)
 
 
 # What a translation must carry over unchanged: roles with their targets ({glue:text}`key:fmt`,
@@ -74,9 +71,14 @@ MATH = re.compile(r"\$[^$]+\$")
 TITLED_ROLE = re.compile(r"^(\{[\w:-]+\}`)[^`<]*(<[^`>]+>`)$")
 
 
+# A cross-reference without a title, {ref}`glossary`, may get one in a translation.
+UNTITLED_XREF = re.compile(r"^(\{(?:ref|doc|numref|term|binder)\}`)([^`<]+)(`)$")
+
+
 def markup_pieces(text: str) -> Counter:
     """The roles (titles left out), inline code and link targets of a message."""
-    return Counter(TITLED_ROLE.sub(r"\1\2", piece) for piece in ROLE_CODE_LINK.findall(text))
+    pieces = (TITLED_ROLE.sub(r"\1\2", piece) for piece in ROLE_CODE_LINK.findall(text))
+    return Counter(UNTITLED_XREF.sub(r"\1<\2>\3", piece) for piece in pieces)
 
 
 def markup_problems(msgid: str, msgstr: str) -> list[str]:
@@ -134,10 +136,10 @@ def main(argv: list[str] | None = None) -> int:
              for f in ("messages", "translated", "fuzzy", "untranslated")]
     print(f"{'total':40} {total[0]:8d} {total[1]:6d} {total[2]:6d} {total[3]:6d}")
     by_page = {s.page: s for s in statuses}
-    unfinished = [p for p in complete_pages(args.locales_dir, args.locale)
-                  if p not in by_page or not by_page[p].complete]
+    unfinished = [p for p in book_pages() if p not in by_page or not by_page[p].complete]
     for page in unfinished:
-        print(f"declared complete but not: {page}", file=sys.stderr)
+        print(f"not finished (untranslated or fuzzy messages, or no catalogue): {page}",
+              file=sys.stderr)
     messages_dir = args.locales_dir / args.locale / "LC_MESSAGES"
     broken = [(path, found) for path in sorted(messages_dir.rglob("*.po"))
               if (found := markup_mismatches(path))]

@@ -9,7 +9,7 @@ from pathlib import Path
 import polib
 import pytest
 from i18n_tools import (
-    complete_pages,
+    book_pages,
     edition_differences,
     locale_status,
     markup_mismatches,
@@ -21,15 +21,17 @@ LOCALES = ROOT / "locales"
 MESSAGES = LOCALES / "id" / "LC_MESSAGES"
 
 
-def test_pages_declared_complete_are_translated_and_not_fuzzy():
+def test_every_page_is_translated_and_not_fuzzy():
+    """Every page of the site has a catalogue with every message translated; a message whose
+    English changed since (fuzzy, after `make pot`) fails until its translation is revisited."""
     status = {s.page: s for s in locale_status(LOCALES, "id")}
-    declared = complete_pages(LOCALES, "id")
-    assert declared, "locales/id/complete.txt lists no page"
+    pages = book_pages()
+    assert len(pages) >= 16, pages
+    missing = [page for page in pages if page not in status]
+    assert not missing, f"no catalogue for {missing}: run `make pot`"
     unfinished = [f"{page}: {status[page].untranslated} untranslated, {status[page].fuzzy} "
                   "fuzzy (the English changed: revisit the translation, then remove '#, fuzzy')"
-                  for page in declared if page in status and not status[page].complete]
-    missing = [page for page in declared if page not in status]
-    assert not missing, f"no catalogue for {missing}: run `make pot`"
+                  for page in pages if not status[page].complete]
     assert not unfinished, "\n".join(unfinished)
 
 
@@ -55,6 +57,8 @@ def test_markup_check_lets_a_link_title_be_translated_but_not_its_target():
     assert markup_problems(english, "{doc}`Tugas 6 <../exercises/hw06/hw06-frameworks>` meminta") == []
     assert markup_problems(english, "{doc}`Tugas 6 <../exercises/hw05/hw05-frameworks>` meminta") != []
     assert markup_problems(english, "{ref}`Tugas 6 <../exercises/hw06/hw06-frameworks>` meminta") != []
+    assert markup_problems("see the {ref}`glossary`", "lihat {ref}`glosarium <glossary>`") == []
+    assert markup_problems("see the {ref}`glossary`", "lihat {ref}`glosarium <students>`") != []
 
 
 @pytest.mark.slow
