@@ -104,6 +104,41 @@ def markup_mismatches(po_path: Path) -> list[tuple[str, list[str]]]:
     return found
 
 
+def _plain(term: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[*()]|\([^)]*\)", " ", term)).strip().lower()
+
+
+def glossary_pairs(glossary: Path = ROOT / "book" / "glossary.yml") -> list[tuple[str, str]]:
+    """(English, Indonesian) term pairs of the glossary, entries like 'layer, hidden layer'
+    split into their parts (paired by position when both sides have as many parts)."""
+    import yaml  # only the glossary report needs it
+
+    pairs = []
+    for entry in yaml.safe_load(glossary.read_text(encoding="utf-8"))["terms"]:
+        english = [_plain(part) for part in re.sub(r"\([^)]*\)", "", entry["en"]).split(",")]
+        indonesian = [_plain(part) for part in re.sub(r"\([^)]*\)", "", entry["id"]).split(",")]
+        if len(english) != len(indonesian):
+            english, indonesian = english[:1], indonesian[:1]
+        pairs += [(en, id_) for en, id_ in zip(english, indonesian) if en and id_ and en != id_]
+    return pairs
+
+
+def glossary_report(po_path: Path, pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Translated messages whose English uses a glossary term while the translation has no
+    word of the glossary's Indonesian for it: (msgid, English term, Indonesian term). For a
+    reviewer, not a failure: Indonesian inflects (bobotnya) and rephrases."""
+    found = []
+    for entry in polib.pofile(str(po_path)):
+        if entry.obsolete or not entry.msgstr:
+            continue
+        english, translation = entry.msgid.lower(), entry.msgstr.lower()
+        for en, id_ in pairs:
+            if re.search(rf"\b{re.escape(en)}s?\b", english) and not any(
+                    word in translation for word in id_.split() if len(word) >= 3):
+                found.append((entry.msgid, en, id_))
+    return found
+
+
 PASTED = re.compile(r'<span class="pasted-text">(.*?)</span>', re.S)
 
 
@@ -127,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locale", default="id")
     parser.add_argument("--locales-dir", type=Path, default=ROOT / "locales")
+    parser.add_argument("--glossary", action="store_true",
+                        help="also list translations that may not use the glossary's term")
     args = parser.parse_args(argv)
     statuses = locale_status(args.locales_dir, args.locale)
     print(f"{'page':40} {'messages':>8} {'done':>6} {'fuzzy':>6} {'todo':>6}")
@@ -141,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not finished (untranslated or fuzzy messages, or no catalogue): {page}",
               file=sys.stderr)
     messages_dir = args.locales_dir / args.locale / "LC_MESSAGES"
+    if args.glossary:
+        pairs = glossary_pairs()
+        for path in sorted(messages_dir.rglob("*.po")):
+            for msgid, en, id_ in glossary_report(path, pairs):
+                print(f"glossary? {path.relative_to(messages_dir)}: {en!r} -> {id_!r}: {msgid[:60]!r}...")
     broken = [(path, found) for path in sorted(messages_dir.rglob("*.po"))
               if (found := markup_mismatches(path))]
     for path, found in broken:
