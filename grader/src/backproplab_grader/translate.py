@@ -600,10 +600,11 @@ def markdown_blocks(source: str) -> list[Block]:
         elif heading := HEADING.match(line):
             close()
             blocks.append(Block(i, i, heading.group(1), heading.group(2)))
-        elif (item := ITEM.match(line)) and not (
-                current is not None and current.prefix == "" and item.group(2)
-                and item.group(2) != "1"):
-            # (an ordered item interrupts a paragraph only when it starts at 1)
+        elif (item := ITEM.match(line)) and not (current is not None and (
+                (current.prefix == "" and item.group(2) and item.group(2) != "1")
+                or current.text.count("$") % 2)):
+            # (an ordered item interrupts a paragraph only when it starts at 1; a line of
+            # inline math that starts with "+ " or "- " goes on, unlike in CommonMark)
             close()
             current = Block(i, i, item.group(1), item.group(3))
         elif quote := QUOTE.match(line):
