@@ -269,3 +269,21 @@ def test_tokenize_agrees_on_every_cell():
     """Every code cell of the homework tokenizes (else its literals would stay English)."""
     for _where, source in code_cells():
         list(tokenize.generate_tokens(io.StringIO(source).readline))
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.parent.name)
+def test_repository_catalogues_translate_and_keep_markup(path):
+    """The tests catalogue of each homework: no translation is refused (changed f-string
+    fields), and each keeps its message's code, math and links (tests/i18n_tools.py)."""
+    from i18n_tools import markup_problems  # tests/ is on sys.path (pyproject: pythonpath)
+
+    catalogue_path = homework_catalogue_path(ROOT, path.parent.name, "id")
+    catalogue = Catalogue.read(catalogue_path)
+    refused = [(text, why) for cell in nbformat.read(path, as_version=4).cells
+               if cell.cell_type == "code"
+               for text, why in translate_code(cell.source, catalogue)[1]
+               if why.startswith("changes the fields")]
+    assert not refused, refused
+    broken = [(e.msgid[:50], problems) for e in polib.pofile(str(catalogue_path))
+              if e.msgstr and not e.obsolete and (problems := markup_problems(e.msgid, e.msgstr))]
+    assert not broken, broken
