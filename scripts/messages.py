@@ -5,7 +5,8 @@
 
 Two gettext domains (issue 16), each with the same workflow:
 
-- ``backproplab``: ``src/backproplab/**.py`` → ``src/backproplab/locale/``
+- ``backproplab``: ``src/backproplab/**.py`` (but ``sphinx*.py``, the book's Sphinx
+  extensions, which speak Sphinx's own gettext) → ``src/backproplab/locale/``
 - ``backproplab_grader``: ``grader/src/backproplab_grader/**.py`` →
   ``grader/src/backproplab_grader/locale/``
 
@@ -31,6 +32,7 @@ import argparse
 import ast
 import gettext
 import io
+import re
 import string
 import sys
 from dataclasses import dataclass
@@ -85,7 +87,8 @@ def extract(domain: Domain, root: Path = ROOT) -> Catalog:
                        copyright_holder="Backprop Lab")
     folder = domain.sources(root)
     for filename, lineno, message, comments, context in extract_from_dir(
-            folder, method_map=[("**.py", "python")], keywords=KEYWORDS,
+            folder, method_map=[("**/sphinx*.py", "ignore"), ("**.py", "python")],
+            keywords=KEYWORDS,
             comment_tags=COMMENT_TAGS, strip_comment_tags=True):
         template.add(message, None, [(f"{domain.package}/{filename}", lineno)],
                      auto_comments=comments, context=context)
@@ -178,9 +181,10 @@ def run(root: Path = ROOT) -> list[str]:
 def fields(text: str) -> list[str]:
     """The ``{field}``s of a message, with their conversion and format, sorted
     (``"{n} of {m:.2g}"`` → ``["{m:.2g}", "{n}"]``); ``["<unbalanced braces>"]`` when the
-    text is not a valid format string."""
+    text is not a valid format string. LaTeX's ``\\text{...}`` (words in a formula, which a
+    translation translates) is not a field; other LaTeX braces must stay as they are."""
     try:
-        parsed = list(string.Formatter().parse(text))
+        parsed = list(string.Formatter().parse(re.sub(r"\\text\{[^{}]*\}", "", text)))
     except ValueError:
         return ["<unbalanced braces>"]
     return sorted("{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"

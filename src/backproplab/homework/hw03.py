@@ -32,8 +32,8 @@ KINK_DISTANCE = 1e-3  # how far the data keep every hidden z from a kink at 0
 OUTPUT_RANGE = 4.0    # how far from 0 the data keep every output z
 
 _FORMULAS = {
-    "leaky_relu": r"f(z) = z \text{ for } z > 0,\ f(z) = a\,z \text{ for } z \le 0",
-    "elu": r"f(z) = z \text{ for } z > 0,\ f(z) = \alpha\,(e^{z} - 1) \text{ for } z \le 0",
+    "leaky_relu": N_(r"f(z) = z \text{ for } z > 0,\ f(z) = a\,z \text{ for } z \le 0"),
+    "elu": N_(r"f(z) = z \text{ for } z > 0,\ f(z) = \alpha\,(e^{z} - 1) \text{ for } z \le 0"),
     "softplus": r"f(z) = \tfrac{1}{\beta}\log\big(1 + e^{\beta z}\big)",
     "sigmoid": r"\hat y = \sigma(z) = \frac{1}{1 + e^{-z}}",
     "tanh": r"\hat y = \tanh z",
@@ -166,7 +166,7 @@ class Variant(BaseVariant):
         n0, n1, n2, n3 = self.sizes
         symbols = {"a": "a", "alpha": r"\alpha", "beta": r"\beta", "kappa": r"\kappa",
                    "s": "s", "lam": r"\lambda"}
-        out = _FORMULAS[self.output]
+        out = _(_FORMULAS[self.output])
         if self.output == "softplus":
             out = r"\hat y = \tfrac{1}{\beta}\log\big(1 + e^{\beta z}\big)"
         batch_loss = (r"L = \frac1m \sum_{\text{" + _("samples") + r"}} \sum_{\text{"
@@ -182,13 +182,13 @@ class Variant(BaseVariant):
                      "layer 2 ({n2} neurons) → output layer ({n3} units); the given batch has "
                      "m = {m} samples.", n3).format(n0=n0, n1=n1, n2=n2, n3=n3, m=self.m),
             *(_("- **Hidden layer {l}:** {name}, ${formula}$.").format(
-                l=l, name=_(_NAMES[name]), formula=_FORMULAS[name])
+                l=l, name=_(_NAMES[name]), formula=_(_FORMULAS[name]))
               for l, name in enumerate(self.hidden, start=1)),
             _("- **Output layer:** {name}, ${formula}$.").format(
                 name=_(_NAMES[self.output]), formula=out),
             _("- **Loss per output entry:** {name}, ${formula}$; the loss of a batch is "
               "${batch_loss}$ (biases not penalised).").format(
-                name=_(_NAMES[self.loss_name]), formula=_FORMULAS[self.loss_name],
+                name=_(_NAMES[self.loss_name]), formula=_(_FORMULAS[self.loss_name]),
                 batch_loss=batch_loss),
             _("- **Your constants:** {constants}.").format(constants=", ".join(
                 f"${symbols[k]} = {v:g}$ (`variant.{_FIELD[k]}`)"
