@@ -5,6 +5,11 @@ link that launches that file of the repository in JupyterLab on Binder. The link
 from the same settings as the launch buttons (``repository.url``, ``repository.branch`` and
 ``launch_buttons.binderhub_url`` in ``_config.yml``), so there is one place to change them.
 Enabled in ``_config.yml`` under ``sphinx.extra_extensions``.
+
+In an edition in another language (Sphinx's ``language``, e.g. the Indonesian edition built
+with ``language=id``), a link to a homework ``exercises/hwNN/<file>`` opens that homework's
+release in the same language, ``exercises/hwNN-<language>/<file>``, where the repository has
+it (``edition_path``).
 """
 
 from __future__ import annotations
@@ -30,10 +35,28 @@ def binder_url(theme_options: dict, path: str) -> str:
     return f"{binderhub}/v2/gh/{org}/{repo}/{branch}?urlpath=lab/tree/{path.lstrip('/')}"
 
 
+def edition_path(path: str, language: str | None, root: Path) -> str:
+    """``path``, or its homework release in ``language`` if ``root`` has one.
+
+    >>> import tempfile; root = Path(tempfile.mkdtemp())
+    >>> (root / "exercises/hw01-id").mkdir(parents=True); (root / "exercises/hw01-id/a.ipynb").touch()
+    >>> edition_path("exercises/hw01/a.ipynb", "id", root), edition_path("exercises/hw01/a.ipynb", "en", root)
+    ('exercises/hw01-id/a.ipynb', 'exercises/hw01/a.ipynb')
+    >>> edition_path("exercises/hw02/b.ipynb", "id", root)
+    'exercises/hw02/b.ipynb'
+    """
+    match = re.match(r"^(exercises/hw\d+)/([^/]+)$", path)
+    if not match or not language or language == "en":
+        return path
+    translated = f"{match[1]}-{language}/{match[2]}"
+    return translated if (root / translated).is_file() else path
+
+
 def binder_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     env = inliner.document.settings.env
     match = TARGET.match(text)
     label, path = (match["text"], match["path"]) if match else ("Open in Binder", text)
+    path = edition_path(path, env.config.language, Path(env.srcdir))
     if not (Path(env.srcdir) / path).is_file():
         message = inliner.reporter.error(f"binder role: no file {path!r} in the repository",
                                          line=lineno)
