@@ -2,12 +2,17 @@
 # The Debian packages the tests need beyond Python (`make system-deps`, run by `make test`):
 #   bubblewrap   the `bwrap` sandbox of the parallel autograder
 #   postgresql   a PostgreSQL server; the tests start a throwaway one of their own
+#   chromium     the headless browser of tests/test_browser.py (/usr/bin/chromium, driven by
+#                Playwright from requirements-dev.txt; never `playwright install`)
+#   fonts-liberation, fonts-dejavu-core
+#                fonts for its screenshots: chromium only recommends fonts-liberation, and
+#                --no-install-recommends leaves it out (MathJax brings its own math fonts)
 # Installs the missing ones with apt-get, as root or through `sudo -n`; prints nothing when
 # all are installed. It does not start Debian's PostgreSQL service: during the install a
 # policy-rc.d (see invoke-rc.d(8)) forbids starting services, unless the machine has one.
 set -euo pipefail
 
-PACKAGES=(bubblewrap postgresql)
+PACKAGES=(bubblewrap postgresql chromium fonts-liberation fonts-dejavu-core)
 
 installed() {
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
@@ -15,8 +20,8 @@ installed() {
 
 if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
     echo "system-deps: this script installs Debian packages with apt-get, which this machine" \
-         "does not have. Install bubblewrap (bwrap) and a PostgreSQL server (initdb, pg_ctl" \
-         "in /usr/lib/postgresql/<version>/bin) yourself." >&2
+         "does not have. Install bubblewrap (bwrap), a PostgreSQL server (initdb, pg_ctl" \
+         "in /usr/lib/postgresql/<version>/bin) and Chromium (/usr/bin/chromium) yourself." >&2
     exit 1
 fi
 

@@ -10,8 +10,11 @@ pytestmark = pytest.mark.slow
 
 def test_no_solution_or_hidden_test_reaches_the_site(site_html, homework_secrets, leaks_in,
                                                      html_text):
+    # Every file of the site, both editions: the Indonesian one is the folder id/.
     pages = sorted(site_html.rglob("*"))
     assert any(p.suffix == ".html" for p in pages)
+    assert any(p.suffix == ".html" and p.relative_to(site_html).parts[0] == "id"
+               for p in pages), "no Indonesian page (id/) in the site: its leaks go unchecked"
     problems = []
     for path in pages:
         if not path.is_file() or path.suffix not in {".html", ".ipynb", ".md", ".txt", ".js",

@@ -2,9 +2,7 @@
 untranslated or fuzzy message, translations keep their message's numbers, references, code
 and math, and the catalogues hold exactly the messages of the current English pages."""
 
-import shutil
 import subprocess
-from pathlib import Path
 
 import polib
 import pytest
@@ -91,19 +89,11 @@ def test_catalogues_hold_the_messages_of_the_current_english_pages(tmp_path):
 
 
 @pytest.mark.slow
-def test_both_editions_build_and_show_the_same_numbers(tmp_path):
-    """`make book` in a copy: both editions, warnings as errors; the Indonesian pages paste the
-    English pages' glued values and carry a switch back to the English page."""
-    repo = tmp_path / "repo"
-    copy_worktree(ROOT, repo)
-    venv = Path(VENV_BIN).parent
-    # -o: the copy uses this virtual environment as it is (never reinstalls into it).
-    result = subprocess.run(["make", "book", f"VENV={venv}", "-o", str(venv / ".installed")],
-                            cwd=repo, capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    site = repo / "_build" / "html"
-    assert not edition_differences(site, "id"), edition_differences(site, "id")
-    page = (site / "id" / "book" / "01-derivatives.html").read_text()
+def test_both_editions_build_and_show_the_same_numbers(site_html):
+    """`make book` in a copy (the ``site_html`` fixture): both editions, warnings as errors;
+    the Indonesian pages paste the English pages' glued values and carry a switch back to the
+    English page."""
+    assert not edition_differences(site_html, "id"), edition_differences(site_html, "id")
+    page = (site_html / "id" / "book" / "01-derivatives.html").read_text()
     assert 'href="../../book/01-derivatives.html" class="btn btn-sm btn-language-switch"' in page
     assert '<html lang="id"' in page
-    shutil.rmtree(repo / "_build" / ".jupyter_cache", ignore_errors=True)
