@@ -257,12 +257,12 @@ def _run(language: str | None) -> str:
 def test_a_student_with_backproplab_lang_id_reads_indonesian():
     pytest.importorskip("ipywidgets")
     out = _run("id")
-    assert "Pemeriksaan gradien gagal: 1 dari 4 array gradien tidak sesuai dengan beda " \
+    assert "Pemeriksaan gradien gagal: 1 dari 4 larik gradien tidak sesuai dengan beda " \
            "pusat" in out
     assert "lapisan 1 (masukan → tersembunyi), dW: bentuk (3, 3), padahal harus (3, 4) " \
            "seperti W." in out
     assert "sebuah gradien tidak memiliki bentuk parameternya (pada lapisan 1, dW)." in out
-    assert "array berbentuk (3,) dan (4,) tidak dapat dibandingkan." in out
+    assert "larik berbentuk (3,) dan (4,) tidak dapat dibandingkan." in out
     assert re.search(r"SGD divergen pada langkah \d+: kerugian naik dari", out)
     assert "Turunkan laju pembelajaran." in out
     assert "kuadratik | semua (batch) | langkah" in out
