@@ -56,11 +56,13 @@ class UnknownLanguageWarning(UserWarning):
 
 class _Choice:
     """The language chosen by a call (None: the environment decides) and the languages
-    already warned about; one instance, ``_CHOICE``, holds the package's state."""
+    already warned about, and the last value of the environment variable with the language
+    it resolved to; one instance, ``_CHOICE``, holds the package's state."""
 
     def __init__(self) -> None:
         self.language: str | None = None
         self.warned: set[str] = set()
+        self.environment: tuple[str, str] = ("", DEFAULT_LANGUAGE)  # the last value seen
 
 
 _CHOICE = _Choice()
@@ -110,7 +112,12 @@ def get_language() -> str:
     else English."""
     if _CHOICE.language is not None:
         return _CHOICE.language
-    return _resolve(os.environ.get(ENVIRONMENT_VARIABLE, ""), ENVIRONMENT_VARIABLE + "={!r}")
+    value = os.environ.get(ENVIRONMENT_VARIABLE, "")
+    seen, resolved = _CHOICE.environment
+    if value != seen:  # resolved once per value: a message costs a dictionary look-up
+        resolved = _resolve(value, ENVIRONMENT_VARIABLE + "={!r}")
+        _CHOICE.environment = (value, resolved)
+    return resolved
 
 
 @contextmanager
