@@ -44,6 +44,7 @@ from traitlets import Bool, Float, Integer, List, Unicode
 
 from backproplab_grader import zygote
 from backproplab_grader.i18n import gettext as _
+from backproplab_grader.i18n import language
 from backproplab_grader.sandbox import BoxedKernelManager, Limits
 from backproplab_grader.sandbox_common import installed_paths
 from backproplab_grader.translate import (
@@ -768,13 +769,16 @@ class SandboxedExecute(NbGraderPreprocessor):
                                 if (package / "__init__.py").is_file()})
         limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds,
                         processes=self.processes)
-        report = execute(nb, names, sandbox=self.sandbox, timeout=self.timeout,
-                         call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths,
-                         setup=KernelSetup(tuple(self.preload), tuple(self.codecs),
-                                           tuple(self.call_guards)),
-                         identity=identity,
-                         environment={self.language_variable: notebook_language(nb)}
-                         if self.language_variable else None)
+        # The notes a student reads in the notebook (time-outs, a wrong student) in its
+        # language; English for a notebook that says none.
+        with language(notebook_language(nb) or "en"):
+            report = execute(nb, names, sandbox=self.sandbox, timeout=self.timeout,
+                             call_timeout=self.call_timeout, limits=limits, scrub_paths=scrub_paths,
+                             setup=KernelSetup(tuple(self.preload), tuple(self.codecs),
+                                               tuple(self.call_guards)),
+                             identity=identity,
+                             environment={self.language_variable: notebook_language(nb)}
+                             if self.language_variable else None)
         target = root / self.report_directory / info["assignment"]
         target.mkdir(parents=True, exist_ok=True)
         (target / f"{info['student']}.{info['notebook']}.json").write_text(json.dumps(

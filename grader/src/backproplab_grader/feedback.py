@@ -16,14 +16,12 @@ import textwrap
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from backproplab_grader.i18n import N_
+from backproplab_grader.i18n import N_, language
+from backproplab_grader.i18n import gettext as _
 from backproplab_grader.translate import notebook_language
 
 HIDDEN_TESTS = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 HIDDEN_NOTE = N_("# (hidden tests ran here; their results are in the score and message below)\n")
-HIDDEN_NOTES = {
-    "id": "# (tes tersembunyi dijalankan di sini; hasilnya ada pada skor dan pesan di bawah)\n",
-}
 
 
 def is_test_cell(cell) -> bool:
@@ -40,13 +38,15 @@ class HideHiddenTests(Preprocessor):
     enabled = Bool(True, help="Hide hidden tests in feedback.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        self._note = HIDDEN_NOTES.get(notebook_language(nb), HIDDEN_NOTE)
+        # the notebook's language (its metadata), English for a notebook that says none
+        with language(notebook_language(nb) or "en"):
+            self._note = _(HIDDEN_NOTE)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if not is_test_cell(cell):
             return cell, resources
-        note = getattr(self, "_note", HIDDEN_NOTE)
+        note = getattr(self, "_note", None) or _(HIDDEN_NOTE)
         cell.source = HIDDEN_TESTS.sub(lambda _: note, cell.source)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
