@@ -241,3 +241,78 @@ def test_grading_time(graded):
     homework, _, _, seconds = graded
     print(f"{homework}: autograde of 6 submissions took {seconds:.1f} s")
     assert seconds < 1800
+
+
+def test_lms_zip_of_the_indonesian_assignment(graded, tmp_path):
+    """``import-zip hw01-id``: the notebooks go to submitted/<student>/hw01, marked as
+    Indonesian (an English notebook in that zip too: the LMS assignment says the language)."""
+    import zipfile
+
+    from backproplab_grader.cli import Course, main, resolve_homework
+
+    homework, root, notebook, _ = graded
+    course = Course.load(root)
+    assert resolve_homework(course, f"{homework}-{LANGUAGE}") == (homework, LANGUAGE)
+    assert resolve_homework(course, homework) == (homework, None)
+    assert resolve_homework(course, "hw99-id") == ("hw99-id", None)  # no hw99 to mean
+    archive = tmp_path / "lms.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(root / "exercises" / homework / f"{notebook}.ipynb",
+                 f"ani/{notebook}.ipynb")
+    assert main(["import-zip", f"{homework}-{LANGUAGE}", str(archive),
+                 "--course", str(root)]) == 0
+    imported = nbformat.read(root / "submitted" / "ani" / homework / f"{notebook}.ipynb",
+                             as_version=4)
+    assert notebook_language(imported) == LANGUAGE
+
+
+def test_exchange_round_in_indonesian(graded, tmp_path):
+    """nbgrader's exchange, as on a hub: the instructor releases hw01-id, a student fetches
+    and submits it, the instructor collects hw01-id and grades hw01 (one assignment in the
+    gradebook), releases hw01's feedback, and the student fetches it as hw01-id's."""
+    from test_exchange import COURSE_ID, make_user  # grader/tests: the exchange test's helpers
+
+    homework, _, notebook, _ = graded
+    if homework != "hw01":
+        pytest.skip("one homework is enough for the exchange")
+    assignment = f"{homework}-{LANGUAGE}"
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_bytes((ROOT / "nbgrader_config.py").read_bytes())
+    shutil.copytree(ROOT / "solutions" / homework, course / "solutions" / homework)
+    shutil.copytree(ROOT / "solutions" / ".locales", course / "solutions" / ".locales")
+    instructor = make_user(tmp_path, "instructor", exchange, work=course)
+    student = make_user(tmp_path, "siti", exchange)
+    instructor.nbgrader("generate_assignment", homework, "--force")
+    shutil.copytree(ROOT / "exercises" / assignment, course / "exercises" / assignment)
+    instructor.nbgrader("db", "student", "add", "siti", "--first-name=Siti",
+                        "--last-name=Student")
+    instructor.nbgrader("release_assignment", assignment)
+
+    student.nbgrader("fetch_assignment", assignment, f"--course={COURSE_ID}")
+    fetched = student.work / assignment / f"{notebook}.ipynb"
+    nb = nbformat.read(fetched, as_version=4)
+    assert notebook_language(nb) == LANGUAGE
+    solution = cells_by_id(nbformat.read(ROOT / "solutions" / homework / f"{notebook}.ipynb",
+                                         as_version=4))
+    for grade_id, cell in cells_by_id(nb).items():
+        if cell.cell_type == "code" and cell.metadata["nbgrader"].get("solution"):
+            cell.source = (id_source("siti") if grade_id == "student_id"
+                           else reference_source(solution[grade_id]))
+    nbformat.write(nb, fetched)
+    student.nbgrader("submit", assignment, f"--course={COURSE_ID}", "--student=siti")
+
+    instructor.nbgrader("collect", assignment)
+    instructor.run("-m", "backproplab_grader", "autograde", homework, "--workers", "1",
+                   "--quiet")
+    instructor.run("-m", "backproplab_grader", "feedback", homework)
+    instructor.nbgrader("release_feedback", homework)
+    student.nbgrader("fetch_feedback", assignment, f"--course={COURSE_ID}", "--student=siti")
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        sub = gb.find_submission_notebook(notebook, homework, "siti")
+        assert sub.code_score == gb.find_notebook(notebook, homework).max_code_score
+    (page,) = sorted((student.work / assignment / "feedback").rglob("*.html"))
+    assert "Tugas 1" in page.read_text(encoding="utf-8")
