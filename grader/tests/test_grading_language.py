@@ -36,11 +36,11 @@ from homework_tools import cells_by_id, id_source, reference_source, run_python
 from nbgrader.api import Gradebook
 
 from backproplab_grader.translate import (
-    _split_template,
     homework_catalogue_path,
     normalise,
     notebook_language,
     release_translation,
+    split_template,
 )
 
 pytestmark = pytest.mark.slow
@@ -188,7 +188,7 @@ def test_indonesian_submissions_were_graded_in_indonesian(graded):
 def longest_text(message: str) -> str:
     """The longest stretch of a message without an f-string field."""
     try:
-        parts = _split_template(message)
+        parts = split_template(message)
     except ValueError:
         return message
     return max((text for kind, text in parts if kind == "text"), key=len, default="")

@@ -246,7 +246,7 @@ def _field_end(body: str, start: int) -> int:
     raise ValueError("an f-string field is not closed")
 
 
-def _split_template(template: str) -> list[tuple[str, str]]:
+def split_template(template: str) -> list[tuple[str, str]]:
     """An f-string message (``{{`` for a brace, ``{...}`` a field) as parts."""
     parts, text, i = [], "", 0
     while i < len(template):
@@ -401,7 +401,7 @@ def _significant(tokens, index: int, step: int):
 
 def fields(template: str) -> Counter:
     """The ``{...}`` fields of an f-string message."""
-    return Counter(text for kind, text in _split_template(template) if kind == "field")
+    return Counter(text for kind, text in split_template(template) if kind == "field")
 
 
 def _atoms(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -491,7 +491,7 @@ def translate_run(run: Run, translation: str) -> list[str]:
             added = sorted((translated - english).elements())
             raise ValueError("changes the fields: " + ", ".join(
                 [f"lacks {f}" for f in lost] + [f"adds {f}" for f in added]))
-        parts = _split_template(translation)
+        parts = split_template(translation)
     else:
         parts = [("text", translation)]
     weights = [len(lit.template(run.is_f)) for lit in run.literals]
