@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import json
 import struct
+import subprocess
 import sys
 import warnings
 import zlib
@@ -135,9 +136,14 @@ def test_the_checks_catch_a_broken_page(tmp_path):
     (site / "book" / "elsewhere.html").write_text(ENGLISH_PAGE.format(png=name))
     (site / "id" / "book").mkdir(parents=True)
     (site / "id" / "book" / "broken.html").write_text(BROKEN_PAGE)
-    with shots.SiteBrowser(site, shots.vendor_mathjax(shots.VENDOR)) as browser:
-        look = browser.look("id/book/broken.html")
-    problems = "\n".join(shots.page_problems(site, look))
+    # The command line, in a process of its own (one Playwright per process: the `browser`
+    # fixture may be open). It looks at the page, saves its screenshot, lists its problems.
+    shown = subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshots.py"), str(site),
+                            str(tmp_path / "shots"), "--pages", "id/book/broken.html"],
+                           capture_output=True, text=True, timeout=300)
+    problems = shown.stdout
+    assert shown.returncode == 1, (shown.returncode, shown.stdout, shown.stderr[-3000:])
+    assert (tmp_path / "shots" / "id_book_broken.png").stat().st_size > 1000
     for expected in ['<html lang="en">, expected "id"',
                      "the language switch links to", "not to book/broken.html",
                      "MathJax errors:", "1 of 2 formulas not typeset", "raw TeX in the text",
