@@ -15,7 +15,7 @@ help:
 	@echo "make book       set everything up and build the website into _build/html"
 	@echo "make test       run all tests (first make system-deps)"
 	@echo "make test-fast  ruff and the book package's unit tests (tests/package), under a minute"
-	@echo "make system-deps install the Debian packages bubblewrap and postgresql if missing"
+	@echo "make system-deps install the Debian packages bubblewrap, postgresql and chromium if missing"
 	@echo "                (as root or with sudo -n; scripts/system-deps.sh)"
 	@echo "make pot        extract the English messages (_build/gettext) and update the catalogues"
 	@echo "                locales/id/LC_MESSAGES (sphinx-intl: new/changed English -> empty/fuzzy)"

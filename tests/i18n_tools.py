@@ -143,8 +143,10 @@ PASTED = re.compile(r'<span class="pasted-text">(.*?)</span>', re.S)
 
 
 def edition_differences(site: Path, subdir: str = "id") -> list[str]:
-    """Pages of the edition in ``site/subdir`` whose glued numbers (``{glue:text}``, in page
-    order) differ from the English page's, or that the English site lacks; empty if none."""
+    """Pages of the edition in ``site/subdir`` whose glued numbers (``{glue:text}``) differ
+    from the English page's, or that the English site lacks; empty if none. The values are
+    compared as a multiset: a translation may name two numbers of a sentence in the other
+    order, but none may be lost, added or changed."""
     differences = []
     for translated in sorted((site / subdir).rglob("*.html")):
         name = translated.relative_to(site / subdir)
@@ -152,9 +154,10 @@ def edition_differences(site: Path, subdir: str = "id") -> list[str]:
         if not english.is_file():
             differences.append(f"{name}: no English page")
             continue
-        ours, theirs = (PASTED.findall(p.read_text()) for p in (translated, english))
+        ours, theirs = (Counter(PASTED.findall(p.read_text())) for p in (translated, english))
         if ours != theirs:
-            differences.append(f"{name}: glued values {ours[:5]}... != English {theirs[:5]}...")
+            differences.append(f"{name}: glued values only here {sorted((ours - theirs).elements())[:5]}, "
+                               f"only in English {sorted((theirs - ours).elements())[:5]}")
     return differences
 
 
