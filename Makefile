@@ -18,7 +18,8 @@ help:
 	@echo "make system-deps install the Debian packages bubblewrap, postgresql and chromium if missing"
 	@echo "                (as root or with sudo -n; scripts/system-deps.sh)"
 	@echo "make pot        extract the English messages (_build/gettext) and update the catalogues"
-	@echo "                locales/id/LC_MESSAGES (sphinx-intl: new/changed English -> empty/fuzzy)"
+	@echo "                locales/id/LC_MESSAGES (sphinx-intl: new/changed English -> empty/fuzzy),"
+	@echo "                the homework tests catalogues and the package/grader message catalogues"
 	@echo "make i18n-status messages per page: translated, fuzzy, untranslated"
 	@echo "make exercises  release the homework: solutions/ -> exercises/ (nbgrader), and"
 	@echo "                exercises/hwNN-id (translated by the catalogues)"
@@ -78,6 +79,7 @@ pot: $(I18N_CONF)/conf.py
 	$(SPHINX_I18N) -b gettext -E -d _build/gettext-doctrees -D nb_execution_mode=off -D suppress_warnings=mystnb.glue . _build/gettext
 	$(BIN)/sphinx-intl update -p _build/gettext -l id -d locales
 	$(BIN)/python -m backproplab_grader.translate extract --language id
+	$(BIN)/python scripts/messages.py
 
 i18n-status:
 	$(BIN)/python tests/i18n_tools.py --locale id

@@ -8,7 +8,10 @@ One module per chapter topic — ``derivatives`` (chapter 1), ``autograd`` and `
 at the very bottom), ``validation`` (argument checks), ``activations``, ``losses``,
 ``gradcheck``, ``training`` (the one training loop, above ``mlp``, ``optimizers`` and ``deepnets``), ``plotting`` and
 ``widgets`` (one module per chapter), ``checks`` (homework tests), ``variants`` and
-``homework`` (per-student homework), ``sphinxext`` (the book's Binder links). The autograder
+``homework`` (per-student homework), and the Sphinx extensions of the site:
+``sphinxext`` (the book's Binder links), ``sphinx_i18n`` (the Indonesian edition's language
+switch and glue in translations), ``sphinx_glossary`` (the terms tables from one glossary),
+``sphinx_site`` (site-wide fixes found by the browser check). The autograder
 is a distribution of its own (``backproplab_grader``, ``grader/``); this package knows
 nothing of it. Importing the package and its numeric modules needs only NumPy and SymPy;
 ``plotting`` needs matplotlib, ``widgets`` ipywidgets, ``mlp.load_digits_dataset``
