@@ -654,6 +654,13 @@ def _cell_name(cell) -> str:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or cell.get("id", "?")
 
 
+# Appended to a translated release's setup cell (see translate_notebook).
+SET_LANGUAGE = ("\n\n# {comment}\n"
+                "from backproplab.i18n import set_language\n"
+                "set_language({language!r})")
+SET_LANGUAGE_COMMENT = {"id": "pesan-pesan dari paket backproplab dalam bahasa Indonesia"}
+
+
 def translate_notebook(nb, catalogues: Catalogues, language: str):
     """A translated copy of ``nb`` and the ``Untranslated`` places (English kept there).
 
@@ -661,7 +668,11 @@ def translate_notebook(nb, catalogues: Catalogues, language: str):
     nbgrader metadata and points stay, nbgrader's checksum of a cell whose text changed is
     that of the new text (so that an untouched answer cell is "no response" in both
     languages, and ``nbgrader validate`` accepts the locked cells). The notebook's metadata
-    says ``{"backproplab": {"language": language}}``."""
+    says ``{"backproplab": {"language": language}}``, and its setup cell (grade id
+    ``setup``) ends by choosing that language for the package's own messages
+    (``backproplab.i18n.set_language``), so that a student running the notebook on Binder or
+    at home reads the package's errors and checks in it too (the grader sets
+    ``BACKPROPLAB_LANG`` in its kernels)."""
     from nbgrader.utils import compute_checksum
 
     check_language(language)
@@ -678,6 +689,9 @@ def translate_notebook(nb, catalogues: Catalogues, language: str):
             continue
         untranslated.extend(Untranslated(_cell_name(cell), kind, text, why)
                             for text, why in missing)
+        if kind == "code" and _cell_name(cell) == "setup" and language != "en":
+            comment = SET_LANGUAGE_COMMENT.get(language, "the package's messages in this language")
+            new = new.rstrip("\n") + SET_LANGUAGE.format(comment=comment, language=language)
         if new != cell.source:
             cell.source = new
             meta = cell.get("metadata", {}).get("nbgrader")
