@@ -657,7 +657,7 @@ def _cell_name(cell) -> str:
 # Appended to a translated release's setup cell (see translate_notebook).
 SET_LANGUAGE = ("\n\n# {comment}\n"
                 "from backproplab.i18n import set_language\n"
-                "set_language({language!r})")
+                "set_language({language!r});")  # ";": IPython shows no Out[] for it
 SET_LANGUAGE_COMMENT = {"id": "pesan-pesan dari paket backproplab dalam bahasa Indonesia"}
 
 
