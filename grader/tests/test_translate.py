@@ -287,3 +287,24 @@ def test_repository_catalogues_translate_and_keep_markup(path):
     broken = [(e.msgid[:50], problems) for e in polib.pofile(str(catalogue_path))
               if e.msgstr and not e.obsolete and (problems := markup_problems(e.msgid, e.msgstr))]
     assert not broken, broken
+
+
+def test_repository_tests_catalogues_are_current_and_complete(tmp_path):
+    """The homework's tests catalogues hold exactly the messages of the current solutions,
+    every one translated and none fuzzy: a test message edited in solutions/ without
+    `make pot` and a revisited translation fails here."""
+    import shutil
+
+    from backproplab_grader.translate import extract, homework_catalogue_path
+
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    extract(tmp_path, "id")
+    for fresh in sorted((tmp_path / "solutions" / ".locales").rglob("*.po")):
+        name = fresh.stem
+        ours = polib.pofile(str(homework_catalogue_path(ROOT, name, "id")))
+        theirs = polib.pofile(str(fresh))
+        current = {e.msgid for e in ours if not e.obsolete}
+        assert current == {e.msgid for e in theirs if not e.obsolete}, (
+            f"{name}: the tests catalogue is not the solutions' messages: run `make pot`")
+        unfinished = [e.msgid[:60] for e in ours if not e.obsolete and (not e.msgstr or e.fuzzy)]
+        assert not unfinished, f"{name}: untranslated or fuzzy: {unfinished}"
