@@ -10,8 +10,10 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Modules with optional dependencies of their own (Sphinx, ipywidgets, matplotlib).
-OPTIONAL = ("backproplab.sphinxext", "backproplab.widgets", "backproplab.plotting")
+# Modules with optional dependencies of their own (Sphinx and myst-nb for the site's
+# extensions sphinxext and sphinx_*, ipywidgets, matplotlib).
+OPTIONAL = ("backproplab.sphinxext", "backproplab.sphinx_", "backproplab.widgets",
+            "backproplab.plotting")
 
 PROBE = r"""
 import importlib, json, pkgutil, sys
