@@ -14,10 +14,10 @@ a fresh process with ``BACKPROPLAB_LANG=id``, in English without it.
 from __future__ import annotations
 
 import gettext
+import importlib.util
 import os
 import re
 import shutil
-import string
 import subprocess
 import sys
 import warnings
@@ -36,15 +36,17 @@ MO = PO.with_suffix(".mo")
 SCRIPT = ROOT / "scripts" / "messages.py"
 
 
-def fields(text: str) -> list[str]:
-    """The ``{field}``s of a message with conversion and format, sorted; LaTeX's
-    ``\\text{...}`` is not one (a translation translates the words in it)."""
-    try:
-        parsed = list(string.Formatter().parse(re.sub(r"\\text\{[^{}]*\}", "", text)))
-    except ValueError:
-        return ["<unbalanced braces>"]
-    return sorted("{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
-                  for _, name, spec, conv in parsed if name is not None)
+def _messages_script():
+    """scripts/messages.py as a module (scripts/ is not a package): one ``fields`` for the
+    script's --check and these tests."""
+    spec = importlib.util.spec_from_file_location("messages_script", ROOT / "scripts" / "messages.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+fields = _messages_script().fields
 
 
 @pytest.fixture(scope="module")
